@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// An exclusive `flock` on a file, so two processes never open the same log. The kernel drops
+/// it when the process dies, so a crash never leaves a stale lock.
+final class DirectoryLock: Sendable {
+    let path: String
+    private let descriptor: Mutex<Int32>
+
+    init(path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SagaLogError.io(operation: "open", path: path, errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK { throw SagaLogError.locked(path: path) }
+            throw SagaLogError.io(operation: "flock", path: path, errno: code)
+        }
+        self.path = path
+        self.descriptor = Mutex(fd)
+    }
+
+    func release() {
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+        }
+    }
+
+    deinit { release() }
+}

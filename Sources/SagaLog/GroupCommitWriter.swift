@@ -1,0 +1,139 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The log's single writer thread. Appenders queue encoded records on their partition and
+/// wake it; each pass drains every waiting partition into one `write` per partition, then
+/// (under `always`) one `fdatasync` per written partition, and only then completes the
+/// appenders — so concurrent appends share a sync (group commit).
+final class GroupCommitWriter: Sendable {
+    private let durability: DurabilityPolicy
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let state = Mutex(State())
+    private let onPublish: @Sendable () -> Void
+
+    private struct State {
+        var ready: [ObjectIdentifier: Partition] = [:]
+        /// Partitions with unsynced writes, for `interval` and `never`.
+        var unsynced: [ObjectIdentifier: Partition] = [:]
+        var sleeping = false
+        var stopping = false
+        var started = false
+    }
+
+    /// `onPublish` runs after each pass that made records visible (to wake consumers).
+    init(durability: DurabilityPolicy, onPublish: @escaping @Sendable () -> Void) {
+        self.durability = durability
+        self.onPublish = onPublish
+    }
+
+    func start() {
+        state.withLock { $0.started = true }
+        let thread = Thread { [self] in run() }
+        thread.name = "sagalog-writer"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    /// Queues `append` on `partition` and wakes the writer if it sleeps.
+    func submit(_ append: PendingAppend, to partition: Partition) {
+        guard partition.enqueue(append) else { return }
+        let (signal, stopped) = state.withLock { state -> (Bool, Bool) in
+            if state.stopping { return (false, true) }
+            state.ready[ObjectIdentifier(partition)] = partition
+            let signal = state.sleeping
+            state.sleeping = false
+            return (signal, false)
+        }
+        if stopped {
+            // The writer is gone; drain what we queued so nobody waits forever.
+            partition.failQueued(with: .logClosed)
+            return
+        }
+        if signal { wake.signal() }
+    }
+
+    /// Writes everything queued, syncs, and stops the thread.
+    func stop() {
+        let started = state.withLock { state -> Bool in
+            state.stopping = true
+            return state.started
+        }
+        guard started else { return }
+        wake.signal()
+        finished.wait()
+    }
+
+    private func run() {
+        var lastSync = DispatchTime.now()
+        while true {
+            let (partitions, stopping) = state.withLock { state -> ([Partition], Bool) in
+                let ready = Array(state.ready.values)
+                state.ready.removeAll(keepingCapacity: true)
+                if ready.isEmpty && !state.stopping { state.sleeping = true }
+                return (ready, state.stopping)
+            }
+            if partitions.isEmpty {
+                if stopping { break }
+                switch durability {
+                case .interval(let ms):
+                    if wake.wait(timeout: lastSync + .milliseconds(ms)) == .timedOut {
+                        state.withLock { $0.sleeping = false }
+                        syncUnsynced()
+                        lastSync = .now()
+                    }
+                default:
+                    wake.wait()
+                }
+                continue
+            }
+            pass(over: partitions)
+            if case .interval(let ms) = durability, DispatchTime.now() >= lastSync + .milliseconds(ms) {
+                syncUnsynced()
+                lastSync = .now()
+            }
+        }
+        if durability != .always { syncUnsynced() }
+        finished.signal()
+    }
+
+    private func pass(over partitions: [Partition]) {
+        var rounds: [(Partition, Partition.WriteRound)] = []
+        for partition in partitions {
+            let round = partition.writeQueued()
+            rounds.append((partition, round))
+        }
+        var published = false
+        for (partition, round) in rounds {
+            var syncError: SagaLogError? = nil
+            if round.wroteBytes {
+                if durability == .always {
+                    do { try partition.sync() } catch { syncError = SagaLogError.from(error) }
+                } else {
+                    state.withLock { $0.unsynced[ObjectIdentifier(partition)] = partition }
+                }
+                if syncError == nil {
+                    partition.publishWritten()
+                    published = true
+                }
+            }
+            for (append, result) in round.completed {
+                if let syncError, case .success = result { append.completion(.failure(syncError)) }
+                else { append.completion(result) }
+            }
+            if round.moreQueued {
+                state.withLock { $0.ready[ObjectIdentifier(partition)] = partition }
+            }
+        }
+        if published { onPublish() }
+    }
+
+    private func syncUnsynced() {
+        let partitions = state.withLock { state -> [Partition] in
+            defer { state.unsynced.removeAll() }
+            return Array(state.unsynced.values)
+        }
+        for partition in partitions { try? partition.sync() }
+    }
+}

@@ -1,0 +1,12 @@
+/// Chooses a partition from a record key with 64-bit FNV-1a: stable across restarts, releases
+/// and machines, so one key's records always land in the same partition and keep their order.
+enum KeyPartitioner {
+    static func partition(for key: [UInt8], partitions: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return Int(hash % UInt64(partitions))
+    }
+}

@@ -1,0 +1,128 @@
+import CCRC32C
+import Logging
+import Synchronization
+
+/// A consumer group's committed offsets, kept in `groups/<group>.offsets`: an append-only
+/// journal of CRC-checked entries (topic, partition, next offset to read). Replaying it gives
+/// the latest offset per partition; a torn last entry is dropped. When the journal grows
+/// long it is rewritten with one entry per partition (write, sync, rename).
+final class OffsetStore: Sendable {
+    let group: String
+    let path: String
+    private let syncEachCommit: Bool
+    private let state: Mutex<State>
+
+    private struct State: @unchecked Sendable {
+        var offsets: [TopicPartition: Int64]
+        var file: SystemFile
+        var size: Int64
+        var entries: Int
+    }
+
+    private static let compactAfterEntries = 10_000
+
+    /// Opens (creating) the journal and replays it.
+    init(group: String, path: String, syncEachCommit: Bool, logger: Logger) throws {
+        self.group = group
+        self.path = path
+        self.syncEachCommit = syncEachCommit
+        let file = try SystemFile.open(path, create: true)
+        let bytes = try file.read(count: Int(try file.size()), at: 0)
+        var offsets: [TopicPartition: Int64] = [:]
+        var position = 0
+        var entries = 0
+        bytes.withUnsafeBytes { raw in
+            while let (entry, length) = Self.decodeEntry(raw, at: position) {
+                offsets[entry.0] = entry.1
+                position += length
+                entries += 1
+            }
+        }
+        if position < bytes.count {
+            logger.warning("dropped a torn committed-offset entry", metadata: [
+                "group": "\(group)", "bytes": "\(bytes.count - position)",
+            ])
+            try file.truncate(to: Int64(position))
+            try file.sync()
+        }
+        state = Mutex(State(offsets: offsets, file: file, size: Int64(position), entries: entries))
+    }
+
+    var offsets: [TopicPartition: Int64] { state.withLock { $0.offsets } }
+
+    func offset(for partition: TopicPartition) -> Int64? { state.withLock { $0.offsets[partition] } }
+
+    /// Stores `offsets` durably (synced when the log's policy is `always`) in one write.
+    func commit(_ offsets: [TopicPartition: Int64]) throws {
+        guard !offsets.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            Self.encodeEntry(partition, offset, into: &bytes)
+        }
+        try state.withLock { (state) in
+            if state.entries + offsets.count > Self.compactAfterEntries {
+                var merged = state.offsets
+                merged.merge(offsets) { $1 }
+                try compact(&state, offsets: merged)
+                return
+            }
+            do {
+                try bytes.withUnsafeBytes { (raw) in try state.file.write(raw, at: state.size) }
+                if syncEachCommit { try state.file.sync() }
+            } catch {
+                try? state.file.truncate(to: state.size)
+                throw error
+            }
+            state.size += Int64(bytes.count)
+            state.entries += offsets.count
+            state.offsets.merge(offsets) { $1 }
+        }
+    }
+
+    /// Rewrites the journal to hold exactly `offsets` (used by resets and clamping).
+    func replaceAll(_ offsets: [TopicPartition: Int64]) throws {
+        try state.withLock { (state) in try compact(&state, offsets: offsets) }
+    }
+
+    private func compact(_ state: inout State, offsets: [TopicPartition: Int64]) throws {
+        var bytes: [UInt8] = []
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            Self.encodeEntry(partition, offset, into: &bytes)
+        }
+        try FileSystem.writeAtomically(bytes, to: path)
+        state.file = try SystemFile.open(path, create: false)
+        state.size = Int64(bytes.count)
+        state.entries = offsets.count
+        state.offsets = offsets
+    }
+
+    private static func encodeEntry(_ partition: TopicPartition, _ offset: Int64, into bytes: inout [UInt8]) {
+        let start = bytes.count
+        let topic = Array(partition.topic.utf8)
+        let length = UInt32(8 + 2 + topic.count + 4 + 8)
+        withUnsafeBytes(of: length.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(0)) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt16(topic.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: topic)
+        withUnsafeBytes(of: UInt32(partition.partition).littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: offset.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.withUnsafeMutableBytes { raw in
+            let crc = saga_crc32c_extend(0, raw.baseAddress! + start + 8, Int(length) - 8)
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        }
+    }
+
+    private static func decodeEntry(_ raw: UnsafeRawBufferPointer, at position: Int) -> ((TopicPartition, Int64), Int)? {
+        guard raw.count - position >= 22 else { return nil }
+        let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
+        guard length >= 22, raw.count - position >= length else { return nil }
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self))
+        guard saga_crc32c_extend(0, raw.baseAddress! + position + 8, length - 8) == stored else { return nil }
+        let topicLength = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: position + 8, as: UInt16.self)))
+        guard 8 + 2 + topicLength + 12 == length else { return nil }
+        let topic = String(decoding: UnsafeRawBufferPointer(rebasing: raw[(position + 10)..<(position + 10 + topicLength)]), as: UTF8.self)
+        let partition = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position + 10 + topicLength, as: UInt32.self)))
+        let offset = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: position + 14 + topicLength, as: Int64.self))
+        return ((TopicPartition(topic: topic, partition: partition), offset), length)
+    }
+}

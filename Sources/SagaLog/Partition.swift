@@ -1,0 +1,339 @@
+import Logging
+import Synchronization
+
+/// One partition of a topic: an ordered list of segments, the last one active. Appenders
+/// enqueue; the log's `GroupCommitWriter` drains the queue, writes, syncs and completes them.
+/// Readers see records up to `visibleEnd`: durable ones under `always`, written ones otherwise.
+final class Partition: Sendable {
+    let topic: String
+    let id: Int
+    let directory: String
+    let configuration: LogConfiguration
+    let logger: Logger
+    private let state: Mutex<State>
+
+    struct State: Sendable {
+        var segments: [Segment]
+        var queue: [PendingAppend] = []
+        var queuedBytes = 0
+        var visibleEnd: Int64
+        /// Set once an fsync failed: the page cache can no longer be trusted.
+        var failure: String? = nil
+        /// Bytes written since the last sync (for `interval` and `never`).
+        var unsynced = false
+    }
+
+    var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: id) }
+
+    init(topic: String, id: Int, directory: String, segments: [Segment], configuration: LogConfiguration, logger: Logger) {
+        self.topic = topic
+        self.id = id
+        self.directory = directory
+        self.configuration = configuration
+        self.logger = logger
+        self.state = Mutex(State(segments: segments, visibleEnd: segments.last!.nextOffset))
+    }
+
+    // MARK: Appending
+
+    /// Queues `append`; returns false (and fails it) if the partition has stopped accepting writes.
+    /// Returns whether the queue was empty before, i.e. whether the writer needs telling.
+    func enqueue(_ append: PendingAppend) -> Bool {
+        let outcome: Result<Bool, SagaLogError> = state.withLock { state in
+            if let failure = state.failure {
+                return .failure(.partitionFailed(topic: topic, partition: id, reason: failure))
+            }
+            let wasEmpty = state.queue.isEmpty
+            state.queue.append(append)
+            state.queuedBytes += append.byteCount
+            return .success(wasEmpty)
+        }
+        switch outcome {
+        case .success(let wasEmpty): return wasEmpty
+        case .failure(let error):
+            append.completion(.failure(error))
+            return false
+        }
+    }
+
+    /// Fails everything still queued (the writer has stopped).
+    func failQueued(with error: SagaLogError) {
+        let queued = state.withLock { state in
+            defer { state.queue.removeAll(); state.queuedBytes = 0 }
+            return state.queue
+        }
+        for append in queued { append.completion(.failure(error)) }
+    }
+
+    /// The outcome of one writer pass over this partition's queue.
+    struct WriteRound {
+        var completed: [(PendingAppend, Result<Int64, SagaLogError>)] = []
+        var wroteBytes = false
+        var moreQueued = false
+    }
+
+    /// Drains up to `maxBatchBytes` of the queue, seals offsets and CRCs, and writes them, rolling
+    /// segments as needed. Runs on the writer thread only.
+    func writeQueued() -> WriteRound {
+        let batch: [PendingAppend] = state.withLock { state in
+            var taken = 0
+            var bytes = 0
+            for append in state.queue {
+                if taken > 0 && bytes + append.byteCount > configuration.maxBatchBytes { break }
+                bytes += append.byteCount
+                taken += 1
+            }
+            let batch = Array(state.queue.prefix(taken))
+            state.queue.removeFirst(taken)
+            state.queuedBytes -= bytes
+            return batch
+        }
+        var round = WriteRound()
+        var buffer: [UInt8] = []
+        var starts: [Int] = []
+        var bufferFirstOffset: Int64 = 0
+        var nextOffset = activeSegment.nextOffset
+        // Appends whose frames are all buffered, with their first offset; the first
+        // `writtenCount` of them are on disk.
+        var buffered: [(PendingAppend, Int64)] = []
+        var writtenCount = 0
+
+        func flushBuffer() throws {
+            if !starts.isEmpty {
+                let segment = activeSegment
+                try buffer.withUnsafeBytes { raw in
+                    try segment.append(raw, frameStarts: starts, firstOffset: bufferFirstOffset)
+                }
+                round.wroteBytes = true
+                buffer.removeAll(keepingCapacity: true)
+                starts.removeAll(keepingCapacity: true)
+            }
+            writtenCount = buffered.count
+        }
+
+        /// Copies frames `range` of `append` into the buffer and seals them with their offsets.
+        func bufferFrames(of append: PendingAppend, _ range: Range<Int>) {
+            if starts.isEmpty { bufferFirstOffset = nextOffset }
+            let from = append.frameStarts[range.lowerBound]
+            let to = range.upperBound < append.frameStarts.count ? append.frameStarts[range.upperBound] : append.frames.count
+            let base = buffer.count
+            buffer.append(contentsOf: append.frames[from..<to])
+            buffer.withUnsafeMutableBytes { raw in
+                for i in range {
+                    let position = base + append.frameStarts[i] - from
+                    starts.append(position)
+                    RecordFrame.seal(raw, frameAt: position, offset: nextOffset)
+                    nextOffset += 1
+                }
+            }
+        }
+
+        var failure: SagaLogError? = nil
+        do {
+            for append in batch {
+                let pending = activeSegment.size + Int64(buffer.count)
+                if pending > 0 && (pending + Int64(append.byteCount) > configuration.segmentBytes || isTooOld(activeSegment)) {
+                    try flushBuffer()
+                    try roll()
+                }
+                let first = nextOffset
+                if activeSegment.size + Int64(buffer.count + append.byteCount) <= configuration.segmentBytes {
+                    bufferFrames(of: append, 0..<append.recordCount)
+                } else {
+                    // Larger than a segment: roll between its records.
+                    for i in 0..<append.recordCount {
+                        let end = i + 1 < append.recordCount ? append.frameStarts[i + 1] : append.frames.count
+                        let length = Int64(end - append.frameStarts[i])
+                        let pendingBytes = activeSegment.size + Int64(buffer.count)
+                        if pendingBytes > 0 && pendingBytes + length > configuration.segmentBytes {
+                            try flushBuffer()
+                            try roll()
+                        }
+                        bufferFrames(of: append, i..<(i + 1))
+                    }
+                }
+                buffered.append((append, first))
+            }
+            try flushBuffer()
+        } catch {
+            failure = SagaLogError.from(error)
+        }
+        for (n, (append, first)) in buffered.enumerated() {
+            round.completed.append((append, n < writtenCount ? .success(first) : .failure(failure!)))
+        }
+        if let failure {
+            for append in batch.dropFirst(buffered.count) { round.completed.append((append, .failure(failure))) }
+        }
+        if round.wroteBytes { state.withLock { $0.unsynced = true } }
+        round.moreQueued = state.withLock { !$0.queue.isEmpty }
+        return round
+    }
+
+    private func isTooOld(_ segment: Segment) -> Bool {
+        guard let first = segment.firstAppendMillis else { return false }
+        let ageMillis = currentTimeMillis() - first
+        return Duration.milliseconds(ageMillis) > configuration.segmentMaxAge
+    }
+
+    /// Syncs and closes the active segment and starts a new one at the next offset.
+    private func roll() throws {
+        let old = activeSegment
+        try old.sync()
+        let segment = try Segment.create(
+            directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes)
+        try FileSystem.syncDirectory(directory)
+        state.withLock { $0.segments.append(segment) }
+        logger.debug("rolled segment", metadata: ["partition": "\(topicPartition)", "base_offset": "\(segment.baseOffset)"])
+    }
+
+    var activeSegment: Segment { state.withLock { $0.segments.last! } }
+
+    /// fdatasync of the active segment (rolled ones were synced when they rolled). A failure
+    /// stops the partition: after a failed fsync the kernel may have dropped the dirty pages.
+    func sync() throws {
+        let (segment, dirty) = state.withLock { ($0.segments.last!, $0.unsynced) }
+        guard dirty else { return }
+        state.withLock { $0.unsynced = false }
+        do {
+            try segment.sync()
+        } catch {
+            state.withLock { $0.failure = "\(error)" }
+            logger.critical("fsync failed; partition stops accepting writes", metadata: [
+                "partition": "\(topicPartition)", "error": "\(error)",
+            ])
+            throw error
+        }
+    }
+
+    /// Makes everything written so far visible to readers.
+    func publishWritten() {
+        state.withLock { $0.visibleEnd = $0.segments.last!.nextOffset }
+    }
+
+    // MARK: Reading
+
+    var startOffset: Int64 { state.withLock { $0.segments.first!.baseOffset } }
+    var endOffset: Int64 { state.withLock { $0.visibleEnd } }
+
+    /// A read's records and where the next read should start.
+    struct ReadResult: Sendable {
+        var records: [LogRecord]
+        var nextOffset: Int64
+        var hint: ReadHint?
+    }
+
+    /// A remembered file position that lets a sequential reader skip the index lookup.
+    struct ReadHint: Sendable {
+        var segmentBase: Int64
+        var offset: Int64
+        var position: Int64
+    }
+
+    /// Reads from `offset` (which must be within `[start, end]`) up to the visible end.
+    func read(from offset: Int64, maxRecords: Int, maxBytes: Int, hint: ReadHint? = nil) throws -> ReadResult {
+        let (segments, end) = state.withLock { ($0.segments, $0.visibleEnd) }
+        let start = segments.first!.baseOffset
+        guard offset >= start, offset <= end else {
+            throw SagaLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: end)
+        }
+        var records: [LogRecord] = []
+        var next = offset
+        var lastHint: ReadHint? = nil
+        var index = Self.segmentIndex(containing: offset, in: segments)
+        while next < end, records.count < maxRecords, index < segments.count {
+            let segment = segments[index]
+            let segmentEnd = index + 1 < segments.count ? segments[index + 1].baseOffset : end
+            let limit = min(end, segmentEnd)
+            if next >= limit { index += 1; continue }
+            let usable = hint.flatMap { $0.segmentBase == segment.baseOffset && $0.offset == next ? ($0.offset, $0.position) : nil }
+            let (batch, position) = try segment.read(
+                from: next, endOffset: limit, maxRecords: maxRecords - records.count,
+                maxBytes: max(1, maxBytes - records.reduce(0) { $0 + $1.value.count }),
+                topic: topic, partition: id, hint: usable)
+            if batch.isEmpty {
+                if next < limit {
+                    throw SagaLogError.corruptSegment(path: segment.logPath, position: position, reason: "offset \(next) not found")
+                }
+                index += 1
+                continue
+            }
+            records.append(contentsOf: batch)
+            next = batch.last!.offset + 1
+            lastHint = ReadHint(segmentBase: segment.baseOffset, offset: next, position: position)
+            if records.count >= maxRecords { break }
+            if next >= limit { index += 1 } else { break }
+        }
+        return ReadResult(records: records, nextOffset: next, hint: lastHint)
+    }
+
+    static func segmentIndex(containing offset: Int64, in segments: [Segment]) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+
+    // MARK: Statistics and retention
+
+    var statistics: PartitionStatistics {
+        state.withLock { state in
+            PartitionStatistics(
+                topic: topic, partition: id, startOffset: state.segments.first!.baseOffset,
+                endOffset: state.visibleEnd, bytes: state.segments.reduce(0) { $0 + $1.size },
+                segmentCount: state.segments.count, queuedBytes: state.queuedBytes)
+        }
+    }
+
+    /// Deletes whole closed segments that are past the retention age or over the byte budget,
+    /// oldest first; never the active one. Returns how many went.
+    @discardableResult
+    func enforceRetention(nowSeconds: Double) throws -> Int {
+        var removed: [Segment] = []
+        state.withLock { state in
+            var total = state.segments.reduce(0) { $0 + $1.size }
+            while state.segments.count > 1 {
+                let oldest = state.segments[0]
+                var expired = false
+                if let age = configuration.retentionAge, let modified = try? FileSystem.modificationTime(oldest.logPath) {
+                    expired = Duration.seconds(nowSeconds - modified) > age
+                }
+                let oversized = configuration.retentionBytes.map { total > $0 } ?? false
+                guard expired || oversized else { break }
+                total -= oldest.size
+                removed.append(state.segments.removeFirst())
+            }
+        }
+        guard !removed.isEmpty else { return 0 }
+        for segment in removed {
+            try FileSystem.remove(segment.logPath)
+            try FileSystem.remove(segment.indexPath)
+        }
+        try FileSystem.syncDirectory(directory)
+        logger.info("retention deleted segments", metadata: [
+            "partition": "\(topicPartition)", "segments": "\(removed.count)", "start_offset": "\(startOffset)",
+        ])
+        return removed.count
+    }
+
+    /// Syncs the active segment and rewrites its index; for a clean close.
+    func closeCleanly() throws {
+        let segment = activeSegment
+        try segment.sync()
+        try segment.persistIndex()
+    }
+}
+
+/// Sizes and offsets of one partition.
+public struct PartitionStatistics: Sendable, Equatable, Codable {
+    public var topic: String
+    public var partition: Int
+    public var startOffset: Int64
+    public var endOffset: Int64
+    public var bytes: Int64
+    public var segmentCount: Int
+    /// Bytes waiting for the writer.
+    public var queuedBytes: Int
+}

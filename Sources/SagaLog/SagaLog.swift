@@ -1,0 +1,368 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Synchronization
+
+/// A durable, segmented, append-only log on local disk: topics of partitions of segments,
+/// group-committed appends, and consumer groups with committed offsets.
+///
+/// Layout under `directory`: `topics` (the topic list), `<topic>-<p>/<base>.log|.index`,
+/// `groups/<group>.offsets`, `.lock` (held while open) and `.clean-shutdown` (present only
+/// between a clean close and the next open; without it the active segments are fully checked).
+public final class SagaLog: MessageLog, Sendable {
+    public let directory: String
+    public let configuration: LogConfiguration
+    let logger: Logger
+    let signal = AppendSignal()
+    private let writer: GroupCommitWriter
+    private let lock: DirectoryLock
+    private let state: Mutex<State>
+
+    private struct State {
+        var topics: [String: Topic] = [:]
+        var groups: [String: ConsumerGroup] = [:]
+        var closed = false
+        var recovery: [SegmentRecoveryReport] = []
+    }
+
+    static let markerName = ".clean-shutdown"
+
+    /// Opens or creates the log, recovering every partition.
+    public static func open(
+        directory: String, configuration: LogConfiguration = LogConfiguration(),
+        logger: Logger = Logger(label: "sagalog")
+    ) throws -> SagaLog {
+        try configuration.validate()
+        try FileSystem.makeDirectory(directory)
+        try FileSystem.makeDirectory(directory + "/groups")
+        let lock = try DirectoryLock(path: directory + "/.lock")
+        return try SagaLog(directory: directory, configuration: configuration, logger: logger, lock: lock)
+    }
+
+    private init(directory: String, configuration: LogConfiguration, logger: Logger, lock: DirectoryLock) throws {
+        self.directory = directory
+        self.configuration = configuration
+        self.logger = logger
+        self.lock = lock
+        let signal = self.signal
+        self.writer = GroupCommitWriter(durability: configuration.durability) { signal.notify() }
+        self.state = Mutex(State())
+
+        let marker = directory + "/" + Self.markerName
+        let clean = FileSystem.exists(marker)
+        if !clean && FileSystem.exists(directory + "/" + TopicCatalog.fileName) {
+            logger.warning("previous shutdown was not clean; checking every record of the active segments")
+        }
+        let catalog = try TopicCatalog.load(directory: directory)
+        var topics: [String: Topic] = [:]
+        var reports: [SegmentRecoveryReport] = []
+        for (name, count) in catalog {
+            let (topic, topicReports) = try PartitionLoader.openTopic(
+                name: name, partitions: count, logDirectory: directory, fullScan: !clean,
+                configuration: configuration, logger: logger)
+            topics[name] = topic
+            reports += topicReports
+        }
+        var groups: [String: ConsumerGroup] = [:]
+        for file in try FileSystem.list(directory + "/groups") where file.hasSuffix(".offsets") {
+            let name = String(file.dropLast(".offsets".count))
+            let store = try OffsetStore(
+                group: name, path: directory + "/groups/" + file,
+                syncEachCommit: configuration.durability == .always, logger: logger)
+            try Self.clampCommitted(store, topics: topics, logger: logger)
+            groups[name] = ConsumerGroup(name: name, offsets: store)
+        }
+        state.withLock { state in
+            state.topics = topics
+            state.groups = groups
+            state.recovery = reports
+        }
+        if clean { try FileSystem.remove(marker); try FileSystem.syncDirectory(directory) }
+        writer.start()
+    }
+
+    /// A committed offset past the recovered end (records lost with an unsynced tail) is pulled
+    /// back to the end, so the group re-reads whatever is appended there next.
+    private static func clampCommitted(_ store: OffsetStore, topics: [String: Topic], logger: Logger) throws {
+        var offsets = store.offsets
+        var changed = false
+        for (key, offset) in offsets {
+            guard let partition = topics[key.topic]?.partitions[safe: key.partition] else { continue }
+            let end = partition.endOffset
+            if offset > end {
+                logger.warning("committed offset was past the end of the log; clamped", metadata: [
+                    "group": "\(store.group)", "partition": "\(key)", "committed": "\(offset)", "end": "\(end)",
+                ])
+                offsets[key] = end
+                changed = true
+            }
+        }
+        if changed { try store.replaceAll(offsets) }
+    }
+
+    /// What recovery found when the log was opened (segments scanned, bytes truncated).
+    public var recoveryReports: [SegmentRecoveryReport] { state.withLock { $0.recovery } }
+
+    // MARK: Topics
+
+    public func ensureTopic(_ name: String, partitions: Int) throws {
+        try createTopic(name, partitions: partitions)
+    }
+
+    /// Creates `name` with `partitions` partitions; an existing topic with the same count is fine.
+    public func createTopic(_ name: String, partitions: Int) throws {
+        guard Topic.isValidName(name) else { throw SagaLogError.invalidTopicName(name) }
+        guard (1...1024).contains(partitions) else { throw SagaLogError.invalidPartitionCount(partitions) }
+        try state.withLock { (state) in
+            if state.closed { throw SagaLogError.logClosed }
+            if let existing = state.topics[name] {
+                guard existing.partitions.count == partitions else {
+                    throw SagaLogError.topicAlreadyExists(name, partitions: existing.partitions.count)
+                }
+                return
+            }
+            let (topic, _) = try PartitionLoader.openTopic(
+                name: name, partitions: partitions, logDirectory: directory, fullScan: true,
+                configuration: configuration, logger: logger)
+            state.topics[name] = topic
+            try TopicCatalog.save(state.topics.mapValues { $0.partitions.count }, directory: directory)
+        }
+    }
+
+    public var topicNames: [String] { state.withLock { $0.topics.keys.sorted() } }
+
+    public func partitionCount(of topic: String) throws -> Int {
+        try self.topic(topic).partitions.count
+    }
+
+    func topic(_ name: String) throws -> Topic {
+        guard let topic = state.withLock({ $0.topics[name] }) else { throw SagaLogError.unknownTopic(name) }
+        return topic
+    }
+
+    func partition(_ key: TopicPartition) throws -> Partition {
+        try topic(key.topic).partition(key.partition)
+    }
+
+    // MARK: Appending and reading
+
+    public func append(_ records: [ProducerRecord], to topicName: String) async throws -> [RecordPosition] {
+        try await appendRecords(records, to: topicName)
+    }
+
+    /// Appends one record; returns where it landed once the durability policy is met.
+    public func append(_ record: ProducerRecord, to topicName: String) async throws -> RecordPosition {
+        try await appendRecords([record], to: topicName)[0]
+    }
+
+    /// Appends records, grouped per partition into one queued write each; the returned
+    /// positions follow the input order.
+    public func appendRecords(_ records: [ProducerRecord], to topicName: String) async throws -> [RecordPosition] {
+        if state.withLock({ $0.closed }) { throw SagaLogError.logClosed }
+        let topic = try topic(topicName)
+        for record in records {
+            let size = RecordFrame.encodedLength(of: record)
+            if size > configuration.maxRecordBytes { throw SagaLogError.recordTooLarge(bytes: size, limit: configuration.maxRecordBytes) }
+        }
+        var byPartition: [Int: [Int]] = [:]
+        for (i, record) in records.enumerated() {
+            byPartition[KeyPartitioner.partition(for: record.key, partitions: topic.partitions.count), default: []].append(i)
+        }
+        let now = currentTimeMillis()
+        if byPartition.count == 1, let (partitionID, _) = byPartition.first {
+            // The common case (one key, or a one-partition topic): no task group needed.
+            let result: Result<Int64, SagaLogError> = await withCheckedContinuation { continuation in
+                writer.submit(PendingAppend(records: records, now: now) { continuation.resume(returning: $0) },
+                              to: topic.partitions[partitionID])
+            }
+            let first = try result.get()
+            return (0..<records.count).map {
+                RecordPosition(topic: topicName, partition: partitionID, offset: first + Int64($0))
+            }
+        }
+        var positions = [RecordPosition?](repeating: nil, count: records.count)
+        let result: Result<Void, SagaLogError> = await withTaskGroup(of: Result<(Int, Int64), SagaLogError>.self) { group in
+            for (partitionID, indices) in byPartition {
+                let partition = topic.partitions[partitionID]
+                let subset = indices.map { records[$0] }
+                group.addTask { [writer] in
+                    await withCheckedContinuation { continuation in
+                        writer.submit(PendingAppend(records: subset, now: now) { result in
+                            continuation.resume(returning: result.map { (partitionID, $0) })
+                        }, to: partition)
+                    }
+                }
+            }
+            var failure: SagaLogError? = nil
+            for await outcome in group {
+                switch outcome {
+                case .success(let (partitionID, first)):
+                    for (n, index) in byPartition[partitionID]!.enumerated() {
+                        positions[index] = RecordPosition(topic: topicName, partition: partitionID, offset: first + Int64(n))
+                    }
+                case .failure(let error): failure = failure ?? error
+                }
+            }
+            return failure.map { .failure($0) } ?? .success(())
+        }
+        try result.get()
+        return positions.map { $0! }
+    }
+
+    /// Reads up to `maxRecords` from one partition starting at `offset` (no group involved).
+    public func read(
+        topic: String, partition: Int, from offset: Int64, maxRecords: Int = 100
+    ) throws -> [LogRecord] {
+        try self.topic(topic).partition(partition).read(from: offset, maxRecords: maxRecords, maxBytes: 8 << 20).records
+    }
+
+    // MARK: Consumer groups
+
+    public func subscribe(group: String, topics: [String]) throws -> any MessageConsumer {
+        try consumer(group: group, topics: topics)
+    }
+
+    /// Joins `group` as a new member reading `topics`.
+    public func consumer(group name: String, topics: [String], memberID: String? = nil) throws -> LogConsumer {
+        guard Topic.isValidName(name) else { throw SagaLogError.invalidTopicName(name) }
+        var counts: [String: Int] = [:]
+        for topic in topics { counts[topic] = try self.topic(topic).partitions.count }
+        let group = try consumerGroup(name)
+        let member = memberID ?? "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
+        group.join(member: member, topics: topics, partitionCounts: counts)
+        signal.notify()
+        return LogConsumer(group: name, memberID: member, topics: topics, log: self, membership: group)
+    }
+
+    func consumerGroup(_ name: String) throws -> ConsumerGroup {
+        try state.withLock { (state) -> ConsumerGroup in
+            if state.closed { throw SagaLogError.logClosed }
+            if let group = state.groups[name] { return group }
+            let store = try OffsetStore(
+                group: name, path: directory + "/groups/" + name + ".offsets",
+                syncEachCommit: configuration.durability == .always, logger: logger)
+            try FileSystem.syncDirectory(directory + "/groups")
+            let group = ConsumerGroup(name: name, offsets: store)
+            state.groups[name] = group
+            return group
+        }
+    }
+
+    func leave(group: ConsumerGroup, member: String) {
+        let counts = state.withLock { $0.topics.mapValues { $0.partitions.count } }
+        group.leave(member: member, partitionCounts: counts)
+        signal.notify()
+    }
+
+    /// Where a member newly owning `key` starts: the committed offset, clamped into the
+    /// partition's range, or the group's configured start when nothing was committed.
+    func startingOffset(for key: TopicPartition, group: ConsumerGroup, partition: Partition) -> Int64 {
+        let start = partition.startOffset
+        let end = partition.endOffset
+        guard let committed = group.offsets.offset(for: key) else {
+            return configuration.newGroupStart == .earliest ? start : end
+        }
+        return min(max(committed, start), end)
+    }
+
+    /// Moves a group's committed offsets (all its topics, or just `topic`). The group must
+    /// have no live members.
+    public func resetGroup(_ name: String, to target: OffsetResetTarget, topic onlyTopic: String? = nil) throws {
+        guard let group = state.withLock({ $0.groups[name] }) else { throw SagaLogError.unknownGroup(name) }
+        guard group.memberCount == 0 else { throw SagaLogError.groupHasMembers(group: name, members: group.memberCount) }
+        var offsets = group.offsets.offsets
+        let topics = onlyTopic.map { [$0] } ?? Array(Set(offsets.keys.map(\.topic)))
+        for topicName in topics {
+            for partition in try topic(topicName).partitions {
+                let key = partition.topicPartition
+                switch target {
+                case .earliest: offsets[key] = partition.startOffset
+                case .latest: offsets[key] = partition.endOffset
+                case .offset(let value):
+                    guard value >= partition.startOffset, value <= partition.endOffset else {
+                        throw SagaLogError.offsetOutOfRange(
+                            topic: topicName, partition: partition.id, offset: value,
+                            start: partition.startOffset, end: partition.endOffset)
+                    }
+                    offsets[key] = value
+                }
+            }
+        }
+        try group.offsets.replaceAll(offsets)
+    }
+
+    // MARK: Statistics, retention, close
+
+    public func topicStatistics() -> [PartitionStatistics] {
+        let topics = state.withLock { $0.topics.values.sorted { $0.name < $1.name } }
+        return topics.flatMap { $0.partitions.map(\.statistics) }
+    }
+
+    /// Committed offset and lag for every group and partition of the topics it committed to
+    /// or currently reads.
+    public func groupLag() -> [GroupPartitionLag] {
+        let (groups, topics) = state.withLock { ($0.groups.values.sorted { $0.name < $1.name }, $0.topics) }
+        var rows: [GroupPartitionLag] = []
+        for group in groups {
+            let committed = group.offsets.offsets
+            for topicName in Set(committed.keys.map(\.topic)).sorted() {
+                guard let topic = topics[topicName] else { continue }
+                for partition in topic.partitions {
+                    let offset = committed[partition.topicPartition]
+                    let end = partition.endOffset
+                    let from = max(offset ?? partition.startOffset, partition.startOffset)
+                    rows.append(GroupPartitionLag(
+                        group: group.name, topic: topicName, partition: partition.id, committedOffset: offset,
+                        endOffset: end, lag: max(0, end - from), members: group.memberCount))
+                }
+            }
+        }
+        return rows
+    }
+
+    /// Deletes closed segments past the retention limits; returns how many were deleted.
+    @discardableResult
+    public func enforceRetention(nowSeconds: Double? = nil) throws -> Int {
+        let topics = state.withLock { Array($0.topics.values) }
+        var deleted = 0
+        for topic in topics {
+            for partition in topic.partitions { deleted += try partition.enforceRetention(nowSeconds: nowSeconds ?? currentTimeSeconds()) }
+        }
+        return deleted
+    }
+
+    /// Completes queued appends, syncs everything and marks the shutdown clean.
+    public func close() throws {
+        let topics = state.withLock { state -> [Topic]? in
+            if state.closed { return nil }
+            state.closed = true
+            return Array(state.topics.values)
+        }
+        guard let topics else { return }
+        writer.stop()
+        signal.notify()
+        for topic in topics { for partition in topic.partitions { try partition.closeCleanly() } }
+        try FileSystem.writeAtomically([], to: directory + "/" + Self.markerName)
+        lock.release()
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
+
+extension SagaLog {
+    /// Stops the writer and drops the lock without syncing or writing the clean-shutdown
+    /// marker: what a `kill -9` leaves behind, for crash-recovery tests.
+    func abandonWithoutClosing() {
+        let open = state.withLock { state -> Bool in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard open else { return }
+        writer.stop()
+        lock.release()
+    }
+}

@@ -1,0 +1,179 @@
+import Synchronization
+
+/// One segment of a partition: `<base>.log` holding frames for offsets from `baseOffset` on,
+/// and `<base>.index`, its sparse offset index. Only the partition's writer appends; readers
+/// read concurrently from a snapshot of the size.
+final class Segment: Sendable {
+    let baseOffset: Int64
+    let logPath: String
+    let indexPath: String
+    let logFile: SystemFile
+    private let indexFile: SystemFile
+    private let indexIntervalBytes: Int
+    private let state: Mutex<State>
+
+    struct State: Sendable {
+        var index: OffsetIndex
+        /// Bytes of whole frames in the data file.
+        var size: Int64
+        /// The offset the next appended record gets.
+        var nextOffset: Int64
+        var bytesSinceIndexEntry: Int
+        /// Index entries already written to the index file.
+        var persistedIndexEntries: Int
+        /// When the first record went in (ms since epoch), for rolling by age.
+        var firstAppendMillis: Int64?
+    }
+
+    /// A consistent view for a reader.
+    struct Snapshot: Sendable {
+        var size: Int64
+        var nextOffset: Int64
+    }
+
+    static func fileName(baseOffset: Int64, suffix: String) -> String {
+        let digits = String(baseOffset)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "." + suffix
+    }
+
+    init(directory: String, baseOffset: Int64, index: OffsetIndex, size: Int64, nextOffset: Int64,
+         firstAppendMillis: Int64?, indexIntervalBytes: Int, persistedIndexEntries: Int) throws {
+        self.baseOffset = baseOffset
+        self.logPath = directory + "/" + Self.fileName(baseOffset: baseOffset, suffix: "log")
+        self.indexPath = directory + "/" + Self.fileName(baseOffset: baseOffset, suffix: "index")
+        self.logFile = try SystemFile.open(logPath, create: true)
+        self.indexFile = try SystemFile.open(indexPath, create: true)
+        self.indexIntervalBytes = indexIntervalBytes
+        let sinceEntry = Int(size - Int64(index.lastEntry?.position ?? 0))
+        self.state = Mutex(State(
+            index: index, size: size, nextOffset: nextOffset, bytesSinceIndexEntry: sinceEntry,
+            persistedIndexEntries: persistedIndexEntries, firstAppendMillis: firstAppendMillis))
+    }
+
+    /// A new, empty segment; its files are created (and the directory synced by the caller).
+    static func create(directory: String, baseOffset: Int64, indexIntervalBytes: Int) throws -> Segment {
+        let segment = try Segment(
+            directory: directory, baseOffset: baseOffset, index: OffsetIndex(baseOffset: baseOffset), size: 0,
+            nextOffset: baseOffset, firstAppendMillis: nil, indexIntervalBytes: indexIntervalBytes,
+            persistedIndexEntries: 0)
+        try segment.logFile.truncate(to: 0)
+        try segment.indexFile.truncate(to: 0)
+        return segment
+    }
+
+    var snapshotIndex: OffsetIndex { state.withLock { $0.index } }
+    var snapshot: Snapshot { state.withLock { Snapshot(size: $0.size, nextOffset: $0.nextOffset) } }
+    var size: Int64 { state.withLock { $0.size } }
+    var nextOffset: Int64 { state.withLock { $0.nextOffset } }
+    var firstAppendMillis: Int64? { state.withLock { $0.firstAppendMillis } }
+
+    // MARK: Writing (the partition's writer only)
+
+    /// Writes sealed frames; `frameStarts` are their positions within `bytes` and `firstOffset`
+    /// the offset of the first one. On failure the file is cut back so nothing partial remains.
+    func append(_ bytes: UnsafeRawBufferPointer, frameStarts: [Int], firstOffset: Int64) throws {
+        let start = state.withLock { $0.size }
+        do {
+            try logFile.write(bytes, at: start)
+        } catch {
+            try? logFile.truncate(to: start)
+            throw error
+        }
+        let newIndexBytes: (bytes: [UInt8], at: Int64)? = state.withLock { state in
+            var offset = firstOffset
+            for (i, frameStart) in frameStarts.enumerated() {
+                let frameEnd = i + 1 < frameStarts.count ? frameStarts[i + 1] : bytes.count
+                if state.bytesSinceIndexEntry >= indexIntervalBytes {
+                    state.index.append(offset: offset, position: start + Int64(frameStart))
+                    state.bytesSinceIndexEntry = 0
+                }
+                state.bytesSinceIndexEntry += frameEnd - frameStart
+                offset += 1
+            }
+            state.size = start + Int64(bytes.count)
+            state.nextOffset = offset
+            if state.firstAppendMillis == nil { state.firstAppendMillis = currentTimeMillis() }
+            let persisted = state.persistedIndexEntries
+            guard state.index.entries.count > persisted else { return nil }
+            state.persistedIndexEntries = state.index.entries.count
+            return (state.index.encoded(from: persisted), Int64(persisted * OffsetIndex.entrySize))
+        }
+        if let newIndexBytes {
+            // The index is derived data: a failed write here is repaired by recovery.
+            try? newIndexBytes.bytes.withUnsafeBytes { (raw) in
+                try indexFile.write(raw, at: newIndexBytes.at)
+            }
+        }
+    }
+
+    func sync() throws { try logFile.sync() }
+
+    /// Rewrites the whole index file from memory (after recovery rebuilt it).
+    func persistIndex() throws {
+        let bytes = state.withLock { state in
+            state.persistedIndexEntries = state.index.entries.count
+            return state.index.encoded()
+        }
+        try indexFile.truncate(to: 0)
+        try bytes.withUnsafeBytes { (raw) in try indexFile.write(raw, at: 0) }
+    }
+
+    // MARK: Reading
+
+    /// Reads records with offsets in `from..<endOffset`, at most `maxRecords` and about
+    /// `maxBytes` (at least one record). `hint` is a known (offset, position) to start from.
+    func read(
+        from offset: Int64, endOffset: Int64, maxRecords: Int, maxBytes: Int,
+        topic: String, partition: Int, hint: (offset: Int64, position: Int64)?
+    ) throws -> (records: [LogRecord], nextPosition: Int64) {
+        let (size, start) = state.withLock { state in
+            let floor = state.index.floor(of: offset)
+            if let hint, hint.offset <= offset, hint.offset >= floor.offset { return (state.size, hint) }
+            return (state.size, floor)
+        }
+        var records: [LogRecord] = []
+        var position = start.position
+        var bytesTaken = 0
+        var chunkSize = max(64 * 1024, min(maxBytes + 4096, 1 << 20))
+        while position < size, records.count < maxRecords, bytesTaken < maxBytes || records.isEmpty {
+            let chunk = try logFile.read(count: Int(min(Int64(chunkSize), size - position)), at: position)
+            var cursor = 0
+            var stop = false
+            try chunk.withUnsafeBytes { (raw) in
+                while cursor < raw.count {
+                    switch RecordFrame.scan(raw, at: cursor, maxFrameLength: Int(size)) {
+                    case .incomplete(let needed):
+                        if position + Int64(cursor) + Int64(needed) > size {
+                            throw SagaLogError.corruptSegment(
+                                path: logPath, position: position + Int64(cursor), reason: "frame runs past the end")
+                        }
+                        if cursor == 0 { chunkSize = max(chunkSize, needed) }
+                        return
+                    case .invalid(let reason):
+                        throw SagaLogError.corruptSegment(path: logPath, position: position + Int64(cursor), reason: reason)
+                    case .frame(let frameOffset, _, let length):
+                        if frameOffset >= endOffset { stop = true; return }
+                        if frameOffset >= offset {
+                            do {
+                                records.append(try RecordFrame.decode(
+                                    raw, at: cursor, length: length, topic: topic, partition: partition))
+                            } catch {
+                                throw SagaLogError.corruptSegment(
+                                    path: logPath, position: position + Int64(cursor), reason: "malformed fields")
+                            }
+                            bytesTaken += length
+                        }
+                        cursor += length
+                        if records.count >= maxRecords || (bytesTaken >= maxBytes && !records.isEmpty) {
+                            stop = true
+                            return
+                        }
+                    }
+                }
+            }
+            position += Int64(cursor)
+            if stop { break }
+        }
+        return (records, position)
+    }
+}

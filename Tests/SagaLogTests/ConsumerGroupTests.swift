@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+@testable import SagaLog
+
+@Suite struct ConsumerGroupTests {
+    /// Polls until `count` records arrived (or a poll came back empty).
+    func drain(_ consumer: LogConsumer, count: Int) async throws -> [LogRecord] {
+        var records: [LogRecord] = []
+        while records.count < count {
+            let batch = try await consumer.poll(maxRecords: 100, timeout: .seconds(2))
+            if batch.isEmpty { break }
+            records += batch
+        }
+        return records
+    }
+
+    @Test func aRestartedMemberResumesFromTheCommittedOffset() async throws {
+        let dir = TemporaryDirectory()
+        var log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 2)
+        _ = try await log.appendRecords((0..<40).map { record("k\($0)", "v\($0)") }, to: "t")
+        var consumer = try log.consumer(group: "g", topics: ["t"])
+        let firstHalf = try await drain(consumer, count: 40)
+        #expect(firstHalf.count == 40)
+        try consumer.commit(firstHalf)
+        consumer.close()
+        _ = try await log.appendRecords((40..<60).map { record("k\($0)", "v\($0)") }, to: "t")
+        try log.close()
+
+        log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        consumer = try log.consumer(group: "g", topics: ["t"])
+        let rest = try await drain(consumer, count: 20)
+        #expect(Set(rest.map(text)) == Set((40..<60).map { "v\($0)" }))
+        #expect(try await consumer.poll(maxRecords: 10, timeout: .milliseconds(50)).isEmpty)
+        // Uncommitted progress is redelivered to the next member.
+        consumer.close()
+        let again = try log.consumer(group: "g", topics: ["t"])
+        #expect(try await drain(again, count: 20).count == 20)
+        let lag = log.groupLag().filter { $0.group == "g" }
+        #expect(lag.reduce(0) { $0 + $1.lag } == 20)
+        try log.close()
+    }
+
+    @Test func aNewGroupStartsAtEarliestOrLatestAsConfigured() async throws {
+        let dir = TemporaryDirectory()
+        var configuration = LogConfiguration.small()
+        configuration.newGroupStart = .latest
+        let log = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.appendRecords((0..<5).map { record("k", "old\($0)") }, to: "t")
+        let latest = try log.consumer(group: "late", topics: ["t"])
+        #expect(try await latest.poll(maxRecords: 10, timeout: .milliseconds(50)).isEmpty)
+        _ = try await log.append(record("k", "new"), to: "t")
+        #expect(try await latest.poll(maxRecords: 10, timeout: .seconds(2)).map(text) == ["new"])
+        try log.close()
+    }
+
+    @Test func partitionsAreSplitAndReassignedWhenAMemberLeaves() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 4)
+        let a = try log.consumer(group: "g", topics: ["t"], memberID: "a")
+        let b = try log.consumer(group: "g", topics: ["t"], memberID: "b")
+        let ownedA = Set(a.assignment)
+        let ownedB = Set(b.assignment)
+        #expect(ownedA.count == 2)
+        #expect(ownedB.count == 2)
+        #expect(ownedA.isDisjoint(with: ownedB))
+        _ = try await log.appendRecords((0..<100).map { record("k\($0)", "\($0)") }, to: "t")
+        let fromA = try await drain(a, count: 100)
+        #expect(!fromA.isEmpty)
+        #expect(fromA.allSatisfy { ownedA.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) })
+        try a.commit(fromA)
+        a.close()
+        #expect(Set(b.assignment).count == 4)
+        let fromB = try await drain(b, count: 100 - fromA.count)
+        #expect(Set((fromA + fromB).map(text)) == Set((0..<100).map { "\($0)" }))
+        #expect(fromA.count + fromB.count == 100)
+        try log.close()
+    }
+
+    @Test func aWaitingConsumerIsWokenByAnAppend() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        let consumer = try log.consumer(group: "g", topics: ["t"])
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let received = consumer.poll(maxRecords: 10, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await log.append(record("k", "wake"), to: "t")
+        #expect(try await received.map(text) == ["wake"])
+        #expect(clock.now - start < .seconds(10))
+        try log.close()
+    }
+
+    @Test func commitsPastTheDurableEndAreRejected() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.append(record("k", "v"), to: "t")
+        let consumer = try log.consumer(group: "g", topics: ["t"])
+        let key = TopicPartition(topic: "t", partition: 0)
+        #expect(throws: SagaLogError.self) { try consumer.commit(offsets: [key: 2]) }
+        try consumer.commit(offsets: [key: 1])
+        try log.close()
+    }
+
+    @Test func aCommittedOffsetPastTheRecoveredEndIsClamped() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(durability: .never), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.appendRecords((0..<10).map { record("k", "v\($0)") }, to: "t")
+        let consumer = try log.consumer(group: "g", topics: ["t"])
+        try consumer.commit(try await drain(consumer, count: 10))
+        let segment = try segmentFiles(log, topic: "t", partition: 0)[0]
+        log.abandonWithoutClosing()
+        // The unsynced tail is lost, as a power cut could do under `never`.
+        let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as! UInt64
+        try FileHandle(forUpdating: URL(fileURLWithPath: segment)).truncate(atOffset: size / 2)
+        let reopened = try SagaLog.open(directory: dir.path, configuration: .small(durability: .never), logger: quietLogger)
+        let end = reopened.topicStatistics()[0].endOffset
+        #expect(end < 10)
+        let row = try #require(reopened.groupLag().first { $0.group == "g" })
+        #expect(row.committedOffset == end)
+        #expect(row.lag == 0)
+        _ = try await reopened.append(record("k", "fresh"), to: "t")
+        let resumed = try reopened.consumer(group: "g", topics: ["t"])
+        #expect(try await resumed.poll(maxRecords: 10, timeout: .seconds(2)).map(text) == ["fresh"])
+        try reopened.close()
+    }
+
+    @Test func resetNeedsAnIdleGroupAndMovesItsOffsets() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.appendRecords((0..<10).map { record("k", "v\($0)") }, to: "t")
+        let consumer = try log.consumer(group: "g", topics: ["t"])
+        try consumer.commit(try await drain(consumer, count: 10))
+        #expect(throws: SagaLogError.groupHasMembers(group: "g", members: 1)) { try log.resetGroup("g", to: .earliest) }
+        consumer.close()
+        try log.resetGroup("g", to: .offset(4))
+        let again = try log.consumer(group: "g", topics: ["t"])
+        #expect(try await drain(again, count: 6).map(text) == (4..<10).map { "v\($0)" })
+        try log.close()
+    }
+}
