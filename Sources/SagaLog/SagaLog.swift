@@ -343,9 +343,14 @@ public final class SagaLog: MessageLog, Sendable {
         guard let topics else { return }
         writer.stop()
         signal.notify()
+        defer { lock.release() }
         for topic in topics { for partition in topic.partitions { try partition.closeCleanly() } }
-        try FileSystem.writeAtomically([], to: directory + "/" + Self.markerName)
-        lock.release()
+        do {
+            try FileSystem.writeAtomically([], to: directory + "/" + Self.markerName)
+        } catch {
+            logger.warning("could not mark the shutdown clean; the next open checks every active segment",
+                           metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -101,7 +101,12 @@ extension Segment {
         let segment = try Segment(
             directory: directory, baseOffset: baseOffset, index: scan.index, size: size, nextOffset: nextOffset,
             firstAppendMillis: firstMillis, indexIntervalBytes: indexIntervalBytes, persistedIndexEntries: 0)
-        try segment.persistIndex()
+        do {
+            try segment.persistIndex()
+        } catch {
+            // The index is derived: reads fall back to scanning from the nearest entry in memory.
+            logger.warning("could not write the rebuilt offset index", metadata: ["segment": "\(logPath)", "error": "\(error)"])
+        }
         return (segment, report)
     }
 

@@ -61,6 +61,24 @@ import Testing
         try log.close()
     }
 
+    @Test func anOldActiveSegmentRollsAtTheNextAppend() async throws {
+        let dir = TemporaryDirectory()
+        var configuration = LogConfiguration.small(segmentBytes: 1 << 20)
+        configuration.segmentMaxAge = .milliseconds(100)
+        let log = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.append(record("k", "first"), to: "t")
+        _ = try await log.append(record("k", "second"), to: "t")
+        #expect(try segmentFiles(log, topic: "t", partition: 0).count == 1)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(try await log.append(record("k", "third"), to: "t").offset == 2)
+        let files = try segmentFiles(log, topic: "t", partition: 0)
+        #expect(files.count == 2)
+        #expect(files.last!.hasSuffix("00000000000000000002.log"))
+        #expect(try readAll(log, topic: "t", partition: 0).map(text) == ["first", "second", "third"])
+        try log.close()
+    }
+
     @Test func readFromTheMiddleStartsAtTheIndexEntry() async throws {
         let dir = TemporaryDirectory()
         var configuration = LogConfiguration.small(segmentBytes: 1 << 20)

@@ -145,3 +145,34 @@ import Testing
         try log.close()
     }
 }
+
+@Suite struct OffsetStoreTests {
+    @Test func aTornLastEntryIsDroppedAndEarlierCommitsKept() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/g.offsets"
+        let key = TopicPartition(topic: "orders", partition: 2)
+        var store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        try store.commit([key: 5])
+        try store.commit([key: 9, TopicPartition(topic: "orders", partition: 0): 1])
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! UInt64
+        for cut in [size - 1, size - 10] {
+            try FileHandle(forUpdating: URL(fileURLWithPath: path)).truncate(atOffset: cut)
+            store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+            #expect(store.offset(for: key) == 5 || store.offset(for: key) == 9)
+        }
+        try store.replaceAll([key: 3])
+        store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        #expect(store.offsets == [key: 3])
+    }
+
+    @Test func theJournalIsCompactedWhenItGrowsLong() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/g.offsets"
+        let key = TopicPartition(topic: "t", partition: 0)
+        let store = try OffsetStore(group: "g", path: path, syncEachCommit: false, logger: quietLogger)
+        for offset in 1...10_050 { try store.commit([key: Int64(offset)]) }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(size < 100 * 23)
+        #expect(try OffsetStore(group: "g", path: path, syncEachCommit: false, logger: quietLogger).offset(for: key) == 10_050)
+    }
+}
