@@ -1,0 +1,111 @@
+import GRDB
+import Logging
+import SagaLog
+import SagaMessaging
+
+/// The checkout service: owns checkout.sqlite (accounts, payments, tombstones), takes
+/// payments for new orders and refunds failed or canceled ones exactly once.
+public actor CheckoutService {
+    public static let consumedEvents: [SagaEventType] = [.orderPending, .orderFailed, .orderCanceled]
+
+    let database: DatabasePool
+    public let relay: OutboxRelay
+    private let consumer: EventConsumer
+
+    public init(databasePath: String, log: any MessageLog, settings: CheckoutSettings, logger: Logger,
+                retry: RetryPolicy = RetryPolicy()) throws {
+        database = try ServiceDatabase.open(path: databasePath, migrator: CheckoutSchema.migrator)
+        relay = OutboxRelay(service: "checkout", database: database, log: log, logger: logger)
+        let relay = self.relay
+        consumer = EventConsumer(
+            service: "checkout", group: "checkout", types: Self.consumedEvents, log: log, database: database,
+            retry: retry, logger: logger,
+            handler: { event, db in try Payments.apply(event, in: db) },
+            afterCommit: { _ in relay.wake() })
+        let created = try database.write { db -> Bool in
+            guard try Int64.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [settings.defaultAccountID]) == nil
+            else { return false }
+            try Self.insertAccount(settings.defaultAccountID, balance: settings.defaultBalanceCents, in: db)
+            return true
+        }
+        if created {
+            logger.info("created the default account", metadata: [
+                "account": "\(settings.defaultAccountID)", "balance": "\(Money.format(settings.defaultBalanceCents))",
+            ])
+        }
+    }
+
+    public nonisolated func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.relay.run() }
+            group.addTask { await self.consumer.run() }
+        }
+    }
+
+    // MARK: Accounts
+
+    public func createAccount(_ id: String, balanceCents: Int64) async throws -> AccountView {
+        guard !id.isEmpty, id.count <= 128 else { throw CheckoutError.invalidAccountID(id) }
+        guard balanceCents >= 0, balanceCents <= Money.maximumCents else {
+            throw CheckoutError.invalidAmount("balance must be between 0 and \(Money.format(Money.maximumCents))")
+        }
+        return try await database.write { db in
+            if try Int64.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [id]) != nil {
+                throw CheckoutError.accountExists(id)
+            }
+            try Self.insertAccount(id, balance: balanceCents, in: db)
+            return AccountView(id: id, balanceCents: balanceCents)
+        }
+    }
+
+    public func account(_ id: String) async throws -> AccountView {
+        let balance = try await database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT balance_cents FROM accounts WHERE id = ?", arguments: [id])
+        }
+        guard let balance else { throw CheckoutError.accountNotFound(id) }
+        return AccountView(id: id, balanceCents: balance)
+    }
+
+    public func deposit(_ id: String, amountCents: Int64) async throws -> AccountView {
+        guard amountCents > 0, amountCents <= Money.maximumCents else {
+            throw CheckoutError.invalidAmount("deposit must be between 0.01 and \(Money.format(Money.maximumCents))")
+        }
+        return try await database.write { db in
+            try db.execute(sql: "UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amountCents, id])
+            guard db.changesCount == 1 else { throw CheckoutError.accountNotFound(id) }
+            try db.execute(
+                sql: "INSERT INTO deposits (account_id, amount_cents, at) VALUES (?, ?, ?)",
+                arguments: [id, amountCents, nowMillis()])
+            let balance = try Int64.fetchOne(db, sql: "SELECT balance_cents FROM accounts WHERE id = ?", arguments: [id])!
+            return AccountView(id: id, balanceCents: balance)
+        }
+    }
+
+    /// The money invariant's terms, read in one snapshot.
+    public func ledger() async throws -> LedgerSummary {
+        try await database.read { db in
+            let sum = { (sql: String) in try Int64.fetchOne(db, sql: sql) ?? 0 }
+            return LedgerSummary(
+                depositsCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM deposits"),
+                balancesCents: try sum("SELECT COALESCE(SUM(balance_cents), 0) FROM accounts"),
+                capturedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM checkouts WHERE status IN ('successful', 'refunded')"),
+                refundedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM checkouts WHERE status = 'refunded'"))
+        }
+    }
+
+    /// The payment record of an order, if any.
+    public func checkoutStatus(orderID: String) async throws -> CheckoutStatus? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM checkouts WHERE order_id = ?", arguments: [orderID])
+                .flatMap(CheckoutStatus.init(rawValue:))
+        }
+    }
+
+    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
+
+    private static func insertAccount(_ id: String, balance: Int64, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO accounts (id, balance_cents) VALUES (?, ?)", arguments: [id, balance])
+        try db.execute(
+            sql: "INSERT INTO deposits (account_id, amount_cents, at) VALUES (?, ?, ?)", arguments: [id, balance, nowMillis()])
+    }
+}

@@ -1,0 +1,73 @@
+import GRDB
+import SagaMessaging
+
+/// Checkout's saga steps, applied inside the consumer's transaction: debit on
+/// `order_pending`, refund once on `order_failed` / `order_canceled`, and a tombstone when a
+/// cancel arrives before the order, so that the payment is then skipped.
+enum Payments {
+    static func apply(_ event: SagaEvent, in db: Database) throws {
+        switch event.type {
+        case .orderPending: try pay(event, in: db)
+        case .orderFailed, .orderCanceled: try refund(event, in: db)
+        default: break
+        }
+    }
+
+    private static func pay(_ event: SagaEvent, in db: Database) throws {
+        let orderID = event.orderID
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM cancel_tombstones WHERE order_id = ?", arguments: [orderID]) == true {
+            return  // canceled before payment: never charge
+        }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM checkouts WHERE order_id = ?", arguments: [orderID]) == true {
+            return  // already paid or refused
+        }
+        let account = event.accountID ?? ""
+        let amount = event.amountCents ?? 0
+        var reason: String? = nil
+        if amount <= 0 {
+            reason = "invalid amount"
+        } else if try Int64.fetchOne(db, sql: "SELECT balance_cents FROM accounts WHERE id = ?", arguments: [account]) == nil {
+            reason = "unknown account \(account)"
+        } else {
+            try db.execute(
+                sql: "UPDATE accounts SET balance_cents = balance_cents - ? WHERE id = ? AND balance_cents >= ?",
+                arguments: [amount, account, amount])
+            if db.changesCount == 0 { reason = "insufficient balance" }
+        }
+        let now = nowMillis()
+        try db.execute(
+            sql: """
+                INSERT INTO checkouts (id, order_id, account_id, status, amount_cents, reason, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [SortableID.make(), orderID, account, reason == nil ? "successful" : "failed", amount, reason, now, now])
+        try Outbox.enqueue(SagaEvent(
+            type: reason == nil ? .checkoutSuccessful : .checkoutFailed, orderID: orderID, accountID: account,
+            amountCents: amount, reason: reason), in: db)
+    }
+
+    private static func refund(_ event: SagaEvent, in db: Database) throws {
+        let orderID = event.orderID
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT account_id, amount_cents, status FROM checkouts WHERE order_id = ?", arguments: [orderID])
+        else {
+            if event.type == .orderCanceled {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO cancel_tombstones (order_id, at) VALUES (?, ?)",
+                    arguments: [orderID, nowMillis()])
+            }
+            return
+        }
+        guard row["status"] as String == CheckoutStatus.successful.rawValue else { return }
+        let account: String = row["account_id"]
+        let amount: Int64 = row["amount_cents"]
+        try db.execute(
+            sql: "UPDATE checkouts SET status = 'refunded', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'successful'",
+            arguments: [event.type == .orderCanceled ? "order canceled" : "order failed", nowMillis(), orderID])
+        guard db.changesCount == 1 else { return }
+        try db.execute(sql: "UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amount, account])
+        try Outbox.enqueue(SagaEvent(
+            type: .checkoutRefunded, orderID: orderID, accountID: account, amountCents: amount,
+            reason: event.type.rawValue), in: db)
+    }
+}

@@ -1,0 +1,187 @@
+import GRDB
+import Logging
+import SagaLog
+import SagaMessaging
+
+/// The fulfillment service: owns fulfillment.sqlite. An `order_processing` event records a
+/// pending fulfillment durably; the work then runs concurrently for many orders (resumed
+/// after a restart) and reports `fulfill_successful` or `fulfill_failed`. It also stores a
+/// notification for every finished, failed or canceled order.
+public actor FulfillmentService {
+    public static let consumedEvents: [SagaEventType] = [.orderProcessing, .orderFinished, .orderFailed, .orderCanceled]
+
+    let database: DatabasePool
+    public let relay: OutboxRelay
+    private let logger: Logger
+    private var settings: FulfillmentSettings
+    private var queued: [String] = []
+    private var queuedSet: Set<String> = []
+    private var running = 0
+    private let consumer: EventConsumer
+    /// Orders whose `order_processing` was just committed, from the consumer to the workers.
+    private let started: AsyncStream<[String]>
+    private var workers: [Task<Void, Never>] = []
+
+    public init(databasePath: String, log: any MessageLog, settings: FulfillmentSettings, logger: Logger,
+                retry: RetryPolicy = RetryPolicy()) throws {
+        database = try ServiceDatabase.open(path: databasePath, migrator: FulfillmentSchema.migrator)
+        relay = OutboxRelay(service: "fulfillment", database: database, log: log, logger: logger)
+        self.settings = settings
+        self.logger = logger
+        let (started, startedSink) = AsyncStream<[String]>.makeStream()
+        self.started = started
+        consumer = EventConsumer(
+            service: "fulfillment", group: "fulfillment", types: Self.consumedEvents, log: log, database: database,
+            retry: retry, logger: logger,
+            handler: { event, db in try Self.apply(event, in: db) },
+            afterCommit: { events in
+                let orders = events.filter { $0.type == .orderProcessing }.map(\.orderID)
+                if !orders.isEmpty { startedSink.yield(orders) }
+            })
+    }
+
+    /// Resumes pending work, then runs the relay and the consumer until cancelled.
+    public nonisolated func run() async {
+        do {
+            let pending = try await database.read { db in
+                try String.fetchAll(db, sql: "SELECT order_id FROM fulfillments WHERE status = 'pending' ORDER BY created_at")
+            }
+            if !pending.isEmpty {
+                logger.info("resuming pending fulfillments", metadata: ["count": "\(pending.count)"])
+                await enqueueWork(pending)
+            }
+        } catch {
+            logger.error("cannot read pending fulfillments", metadata: ["error": "\(error)"])
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.relay.run() }
+            group.addTask { await self.consumer.run() }
+            group.addTask {
+                for await orders in self.started {
+                    if Task.isCancelled { break }
+                    await self.enqueueWork(orders)
+                }
+            }
+        }
+        await cancelWork()
+    }
+
+    public func updateSettings(_ settings: FulfillmentSettings) { self.settings = settings }
+    public var currentSettings: FulfillmentSettings { settings }
+
+    // MARK: Events
+
+    static func apply(_ event: SagaEvent, in db: Database) throws {
+        let now = nowMillis()
+        switch event.type {
+        case .orderProcessing:
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at)
+                    VALUES (?, ?, 'pending', ?, ?)
+                    """,
+                arguments: [SortableID.make(), event.orderID, now, now])
+        case .orderFinished, .orderFailed, .orderCanceled:
+            let (kind, message): (String, String) = switch event.type {
+            case .orderFinished: ("finished", "Your order \(event.orderID) has been fulfilled.")
+            case .orderFailed: ("failed", "Your order \(event.orderID) failed: \(event.reason ?? "unknown reason").")
+            default: ("canceled", "Your order \(event.orderID) was canceled.")
+            }
+            try db.execute(
+                sql: "INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)",
+                arguments: [event.orderID, kind, message, now])
+        default:
+            break
+        }
+    }
+
+    // MARK: Work
+
+    private func enqueueWork(_ orderIDs: [String]) {
+        for id in orderIDs where queuedSet.insert(id).inserted { queued.append(id) }
+        startWorkers()
+    }
+
+    private func startWorkers() {
+        while running < settings.maxConcurrentWork, !queued.isEmpty {
+            let orderID = queued.removeFirst()
+            running += 1
+            let (duration, failureRate) = (settings.workDuration, settings.failureRate)
+            workers.append(Task { [weak self] in
+                guard let self else { return }
+                await self.fulfil(orderID, duration: duration, failureRate: failureRate)
+                await self.workFinished(orderID)
+            })
+        }
+        if workers.count > 4 * settings.maxConcurrentWork { workers.removeAll { $0.isCancelled } }
+    }
+
+    private func workFinished(_ orderID: String) {
+        running -= 1
+        queuedSet.remove(orderID)
+        startWorkers()
+    }
+
+    private func cancelWork() {
+        for worker in workers { worker.cancel() }
+        workers.removeAll()
+    }
+
+    /// The "time-consuming work", then the outcome committed with its event. A crash before
+    /// the commit leaves the fulfillment pending, and it runs again after restart.
+    private nonisolated func fulfil(_ orderID: String, duration: Duration, failureRate: Double) async {
+        do {
+            try await Task.sleep(for: duration)
+        } catch {
+            return  // shutting down: stays pending
+        }
+        let failed = Double.random(in: 0..<1) < failureRate
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                try await database.write { db in
+                    try db.execute(
+                        sql: "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
+                        arguments: [failed ? "failed" : "successful", failed ? "fulfillment failed" : nil, nowMillis(), orderID])
+                    guard db.changesCount == 1 else { return }
+                    try Outbox.enqueue(SagaEvent(
+                        type: failed ? .fulfillFailed : .fulfillSuccessful, orderID: orderID,
+                        reason: failed ? "fulfillment failed" : nil), in: db)
+                }
+                relay.wake()
+                return
+            } catch {
+                attempt += 1
+                logger.error("cannot record fulfillment outcome; retrying", metadata: ["order": "\(orderID)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(min(5000, 50 << min(attempt, 7))))
+            }
+        }
+    }
+
+    // MARK: Queries
+
+    public func notifications(orderID: String?, limit: Int = 100) async throws -> [NotificationView] {
+        try await database.read { db in
+            let rows = if let orderID {
+                try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE order_id = ? ORDER BY id LIMIT ?", arguments: [orderID, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM notifications ORDER BY id DESC LIMIT ?", arguments: [limit])
+            }
+            return rows.map {
+                NotificationView(id: $0["id"], orderID: $0["order_id"], kind: $0["kind"], message: $0["message"], atMillis: $0["at"])
+            }
+        }
+    }
+
+    public func fulfillmentStatus(orderID: String) async throws -> FulfillmentStatus? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM fulfillments WHERE order_id = ?", arguments: [orderID])
+                .flatMap(FulfillmentStatus.init(rawValue:))
+        }
+    }
+
+    /// Orders being worked on or waiting for a worker.
+    public var workInProgress: Int { running + queued.count }
+
+    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import SagaLog
+import SagaMessaging
+
+/// The order service: owns orders.sqlite, places and cancels orders, and moves them through
+/// the saga as checkout and fulfillment report back. Talks to the others only via the log.
+public actor OrderService {
+    public static let consumedEvents: [SagaEventType] = [
+        .checkoutSuccessful, .checkoutFailed, .fulfillSuccessful, .fulfillFailed, .checkoutRefunded,
+    ]
+
+    let database: DatabasePool
+    public let relay: OutboxRelay
+    private let consumer: EventConsumer
+    private var settings: OrderSettings
+    private let logger: Logger
+    private let changes = KeyedChangeSignal()
+
+    public init(databasePath: String, log: any MessageLog, settings: OrderSettings, logger: Logger,
+                retry: RetryPolicy = RetryPolicy()) throws {
+        database = try ServiceDatabase.open(path: databasePath, migrator: OrderSchema.migrator)
+        relay = OutboxRelay(service: "order", database: database, log: log, logger: logger)
+        self.settings = settings
+        self.logger = logger
+        let relay = self.relay
+        let changes = self.changes
+        consumer = EventConsumer(
+            service: "order", group: "order", types: Self.consumedEvents, log: log, database: database,
+            retry: retry, logger: logger,
+            handler: { event, db in try OrderTransitions.apply(event, in: db) },
+            afterCommit: { events in
+                relay.wake()
+                changes.notify(Set(events.map(\.orderID)))
+            })
+    }
+
+    /// Runs the relay and the consumer until cancelled.
+    public nonisolated func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.relay.run() }
+            group.addTask { await self.consumer.run() }
+        }
+    }
+
+    // MARK: Commands
+
+    /// Places an order; with no amount a random one in the configured range, with no account
+    /// the default one. A repeated idempotency key returns the first order.
+    public func placeOrder(amountCents: Int64?, accountID: String?, idempotencyKey: String?) async throws -> OrderView {
+        if let amountCents, amountCents <= 0 || amountCents > Money.maximumCents {
+            throw OrderError.invalidAmount("must be between 0.01 and \(Money.format(Money.maximumCents))")
+        }
+        if let accountID, accountID.isEmpty || accountID.count > 128 {
+            throw OrderError.invalidAccount("account id must be 1 to 128 characters")
+        }
+        let account = accountID ?? settings.defaultAccountID
+        let amount = amountCents ?? Int64.random(in: settings.randomAmountCents)
+        let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
+        let limit = settings.maxInFlight
+        let id = SortableID.make()
+        let outcome: (OrderView, replayed: Bool) = try await database.write { db in
+            if let key = idempotencyKey,
+               let row = try Row.fetchOne(db, sql: "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", arguments: [key]) {
+                guard row["fingerprint"] as String == fingerprint else { throw OrderError.idempotencyKeyReused(key) }
+                return (try OrderQueries.order(row["order_id"], withHistory: false, in: db)!, true)
+            }
+            let inFlight = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM orders WHERE status IN ('created', 'processing')") ?? 0
+            if inFlight >= limit { throw OrderError.overloaded(inFlight: inFlight, limit: limit) }
+            let now = nowMillis()
+            try db.execute(
+                sql: "INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?)",
+                arguments: [id, account, amount, now, now])
+            try OrderTransitions.recordHistory(id, status: .created, reason: "order placed", at: now, in: db)
+            if let key = idempotencyKey {
+                try db.execute(
+                    sql: "INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [key, id, fingerprint, now])
+            }
+            try Outbox.enqueue(SagaEvent(type: .orderPending, orderID: id, accountID: account, amountCents: amount), in: db)
+            return (OrderView(id: id, status: .created, amountCents: amount, accountID: account,
+                              createdAtMillis: now, updatedAtMillis: now, history: nil), false)
+        }
+        Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
+            .increment()
+        if !outcome.replayed { relay.wake() }
+        return outcome.0
+    }
+
+    /// Cancels an order that is still `created`; an already canceled order is returned as is.
+    public func cancel(_ id: String) async throws -> OrderView {
+        let view = try await database.write { db -> OrderView in
+            guard let status = try OrderTransitions.status(of: id, in: db) else { throw OrderError.notFound(id) }
+            switch status {
+            case .created:
+                guard try OrderTransitions.move(id, from: .created, to: .canceled, reason: "canceled by request", in: db) else {
+                    throw OrderError.cannotCancel(id: id, status: try OrderTransitions.status(of: id, in: db) ?? status)
+                }
+                try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: id), in: db)
+            case .canceled:
+                break
+            default:
+                throw OrderError.cannotCancel(id: id, status: status)
+            }
+            return try OrderQueries.order(id, withHistory: true, in: db)!
+        }
+        relay.wake()
+        changes.notify([id])
+        return view
+    }
+
+    public func updateSettings(_ settings: OrderSettings) { self.settings = settings }
+
+    // MARK: Queries
+
+    public func order(_ id: String) async throws -> OrderView {
+        guard let view = try await database.read({ try OrderQueries.order(id, withHistory: true, in: $0) }) else {
+            throw OrderError.notFound(id)
+        }
+        return view
+    }
+
+    /// Orders by creation, optionally of one status, after the id `after` (exclusive).
+    public func orders(status: OrderStatus?, limit: Int, after: String?) async throws -> [OrderView] {
+        try await database.read { try OrderQueries.list(status: status, limit: limit, after: after, in: $0) }
+    }
+
+    /// Counts of orders per status.
+    public func statusCounts() async throws -> [OrderStatus: Int] {
+        try await database.read { try OrderQueries.statusCounts(in: $0) }
+    }
+
+    /// Waits until the order's history grows past `seenChanges` entries (or it is terminal,
+    /// when `untilTerminal`), or `timeout` passes; returns the order as it then is.
+    public nonisolated func waitForChange(
+        _ id: String, seenChanges: Int?, untilTerminal: Bool, timeout: Duration
+    ) async throws -> OrderView {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let version = changes.version(of: id)
+            let view = try await order(id)
+            let changed = seenChanges.map { (view.history?.count ?? 0) > $0 } ?? false
+            if changed || (untilTerminal && view.status.isTerminal && view.isSettled) { return view }
+            if !untilTerminal && seenChanges == nil { return view }
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { return view }
+            await changes.wait(for: id, changingFrom: version, timeout: remaining)
+        }
+    }
+
+    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
+}
+
+extension OrderView {
+    /// Nothing more will happen: terminal, and not a charged failure still waiting for its
+    /// refund (a `failed` order whose history shows it reached `processing`).
+    public var isSettled: Bool {
+        guard status == .failed, let history else { return status.isTerminal }
+        return !history.contains { $0.status == .processing }
+    }
+}

@@ -1,0 +1,68 @@
+import GRDB
+import Metrics
+import SagaMessaging
+
+/// Status changes of orders, each a conditional update (`… WHERE status = ?`) so that a late,
+/// duplicate or racing event never overwrites a status it did not expect. Runs inside the
+/// caller's transaction; the events a change causes go to the outbox in the same transaction.
+enum OrderTransitions {
+    /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
+    static func move(_ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Database) throws -> Bool {
+        let now = nowMillis()
+        try db.execute(
+            sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+            arguments: [to.rawValue, now, orderID, from.rawValue])
+        guard db.changesCount == 1 else { return false }
+        try recordHistory(orderID, status: to, reason: reason, at: now, in: db)
+        if to.isTerminal {
+            Counter(label: SagaMetrics.ordersTerminal, dimensions: [("status", to.rawValue)]).increment()
+        }
+        return true
+    }
+
+    static func recordHistory(_ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO order_status_history (order_id, status, at, reason) VALUES (?, ?, ?, ?)",
+            arguments: [orderID, status.rawValue, at, reason])
+    }
+
+    static func status(of orderID: String, in db: Database) throws -> OrderStatus? {
+        try String.fetchOne(db, sql: "SELECT status FROM orders WHERE id = ?", arguments: [orderID])
+            .flatMap(OrderStatus.init(rawValue:))
+    }
+
+    /// Applies one saga event addressed to the order service.
+    static func apply(_ event: SagaEvent, in db: Database) throws {
+        let id = event.orderID
+        switch event.type {
+        case .checkoutSuccessful:
+            if try move(id, from: .created, to: .processing, reason: "payment captured", in: db) {
+                try Outbox.enqueue(SagaEvent(
+                    type: .orderProcessing, orderID: id, accountID: event.accountID, amountCents: event.amountCents), in: db)
+            } else if try status(of: id, in: db) == .canceled {
+                // Cancel won the race: checkout refunds when it sees order_canceled.
+                try recordHistory(id, status: .canceled, reason: "payment captured after cancel; refund pending",
+                                  at: nowMillis(), in: db)
+            }
+        case .checkoutFailed:
+            if try move(id, from: .created, to: .failed, reason: event.reason ?? "payment failed", in: db) {
+                try Outbox.enqueue(SagaEvent(type: .orderFailed, orderID: id, reason: event.reason), in: db)
+            }
+        case .fulfillSuccessful:
+            if try move(id, from: .processing, to: .finished, reason: "fulfilled", in: db) {
+                try Outbox.enqueue(SagaEvent(type: .orderFinished, orderID: id), in: db)
+            }
+        case .fulfillFailed:
+            if try move(id, from: .processing, to: .failed, reason: event.reason ?? "fulfillment failed", in: db) {
+                try Outbox.enqueue(SagaEvent(type: .orderFailed, orderID: id, reason: event.reason), in: db)
+            }
+        case .checkoutRefunded:
+            if try !move(id, from: .failed, to: .refunded, reason: "payment refunded", in: db),
+               try status(of: id, in: db) == .canceled {
+                try recordHistory(id, status: .canceled, reason: "payment refunded", at: nowMillis(), in: db)
+            }
+        case .orderPending, .orderProcessing, .orderFailed, .orderFinished, .orderCanceled:
+            break
+        }
+    }
+}

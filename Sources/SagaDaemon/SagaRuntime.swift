@@ -1,0 +1,73 @@
+import CheckoutService
+import FulfillmentService
+import Foundation
+import Logging
+import OrderService
+import SagaLog
+import SagaMessaging
+
+/// The saga wired together in one process: the log, its topics, and the three services, each
+/// with its own database under `<state>/data/`. `run()` runs the services' relays, consumers
+/// and workers until cancelled.
+public final class SagaRuntime: Sendable {
+    public let log: SagaLog
+    public let orders: OrderService
+    public let checkout: CheckoutService
+    public let fulfillment: FulfillmentService
+
+    public struct Settings: Sendable {
+        public var stateDirectory: String
+        public var log = LogConfiguration()
+        public var partitions = 8
+        public var order = OrderSettings()
+        public var checkout = CheckoutSettings()
+        public var fulfillment = FulfillmentSettings()
+        public var retry = RetryPolicy()
+
+        public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
+    }
+
+    /// Opens (recovering) the log and the databases and makes sure every topic exists.
+    public init(settings: Settings, logger: Logger) throws {
+        let data = settings.stateDirectory + "/data"
+        log = try SagaLog.open(directory: data + "/log", configuration: settings.log, logger: logger)
+        do {
+            for type in SagaEventType.allCases {
+                try log.createTopic(type.topic, partitions: settings.partitions)
+                try log.createTopic(type.deadLetterTopic, partitions: 1)
+            }
+            orders = try OrderService(
+                databasePath: data + "/orders.sqlite", log: log, settings: settings.order,
+                logger: logger.with(service: "order"), retry: settings.retry)
+            checkout = try CheckoutService(
+                databasePath: data + "/checkout.sqlite", log: log, settings: settings.checkout,
+                logger: logger.with(service: "checkout"), retry: settings.retry)
+            fulfillment = try FulfillmentService(
+                databasePath: data + "/fulfillment.sqlite", log: log, settings: settings.fulfillment,
+                logger: logger.with(service: "fulfillment"), retry: settings.retry)
+        } catch {
+            try? log.close()
+            throw error
+        }
+    }
+
+    /// Runs every service until the task is cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.orders.run() }
+            group.addTask { await self.checkout.run() }
+            group.addTask { await self.fulfillment.run() }
+        }
+    }
+
+    /// Closes the log cleanly (after `run` has returned).
+    public func close() throws { try log.close() }
+}
+
+extension Logger {
+    func with(service: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "service"] = "\(service)"
+        return logger
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import SagaLog
+
+/// A service's subscription: polls batches from its consumer group, applies each event once
+/// (inbox) in one SQLite transaction per batch, and commits the offsets only after that
+/// transaction. A batch that fails is retried record by record with backoff; a record that
+/// keeps failing, or cannot be decoded at all, goes to `<topic>.dlq` and processing continues.
+public final class EventConsumer: Sendable {
+    /// Applies one event inside the caller's transaction. Throwing rolls the transaction back.
+    public typealias Handler = @Sendable (SagaEvent, Database) throws -> Void
+
+    public let service: String
+    public let group: String
+    public let types: [SagaEventType]
+    private let log: any MessageLog
+    private let database: DatabasePool
+    private let retry: RetryPolicy
+    private let logger: Logger
+    private let handler: Handler
+    private let afterCommit: @Sendable ([SagaEvent]) -> Void
+    private let batchSize: Int
+
+    public init(
+        service: String, group: String, types: [SagaEventType], log: any MessageLog, database: DatabasePool,
+        retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256, logger: Logger,
+        handler: @escaping Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
+    ) {
+        self.service = service
+        self.group = group
+        self.types = types
+        self.log = log
+        self.database = database
+        self.retry = retry
+        self.batchSize = batchSize
+        self.logger = logger
+        self.handler = handler
+        self.afterCommit = afterCommit
+    }
+
+    /// Consumes until the task is cancelled, then leaves the group.
+    public func run() async {
+        let consumer: any MessageConsumer
+        do {
+            consumer = try log.subscribe(group: group, topics: types.map(\.topic))
+        } catch {
+            logger.critical("cannot join consumer group", metadata: ["group": "\(group)", "error": "\(error)"])
+            return
+        }
+        defer { consumer.close() }
+        while !Task.isCancelled {
+            do {
+                let records = try await consumer.poll(maxRecords: batchSize, timeout: .seconds(1))
+                guard !records.isEmpty else { continue }
+                let applied = await process(records)
+                try consumer.commit(records)
+                afterCommit(applied)
+            } catch {
+                if Task.isCancelled { break }
+                logger.error("consumer loop error; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// Applies `records`; returns the events that took effect. Never throws: what cannot be
+    /// applied is dead-lettered.
+    func process(_ records: [LogRecord]) async -> [SagaEvent] {
+        var decoded: [(LogRecord, SagaEvent)] = []
+        for record in records {
+            do {
+                decoded.append((record, try EventCodec.event(from: record)))
+            } catch {
+                await deadLetter(record, error: error, attempts: 1)
+            }
+        }
+        guard !decoded.isEmpty else { return [] }
+        let handler = self.handler
+        let events = decoded.map(\.1)
+        do {
+            let applied = try await database.write { db -> [SagaEvent] in
+                var applied: [SagaEvent] = []
+                for event in events where try Inbox.markProcessed(event, in: db) {
+                    try handler(event, db)
+                    applied.append(event)
+                }
+                return applied
+            }
+            recordHandled(applied)
+            return applied
+        } catch {
+            logger.warning("batch failed; applying its records one by one", metadata: [
+                "group": "\(group)", "records": "\(decoded.count)", "error": "\(error)",
+            ])
+        }
+        var applied: [SagaEvent] = []
+        for (record, event) in decoded {
+            if let done = await applyWithRetries(record, event) { applied += done }
+        }
+        recordHandled(applied)
+        return applied
+    }
+
+    private func applyWithRetries(_ record: LogRecord, _ event: SagaEvent) async -> [SagaEvent]? {
+        let handler = self.handler
+        var lastError: any Error = CancellationError()
+        for attempt in 1...retry.maxAttempts {
+            try? await Task.sleep(for: retry.delay(beforeAttempt: attempt))
+            do {
+                let took = try await database.write { db -> Bool in
+                    guard try Inbox.markProcessed(event, in: db) else { return false }
+                    try handler(event, db)
+                    return true
+                }
+                return took ? [event] : []
+            } catch {
+                lastError = error
+                Counter(label: SagaMetrics.handlerRetries, dimensions: [("service", service)]).increment()
+                logger.warning("handler failed", metadata: [
+                    "group": "\(group)", "event": "\(event.id)", "type": "\(event.type.rawValue)",
+                    "attempt": "\(attempt)", "error": "\(error)",
+                ])
+            }
+        }
+        await deadLetter(record, error: lastError, attempts: retry.maxAttempts)
+        return nil
+    }
+
+    private func deadLetter(_ record: LogRecord, error: any Error, attempts: Int) async {
+        let topic = record.topic + ".dlq"
+        let dead = ProducerRecord(key: record.key, value: record.value, headers: record.headers + [
+            RecordHeader(name: "dlq-error", string: "\(error)"),
+            RecordHeader(name: "dlq-original-topic", string: record.topic),
+            RecordHeader(name: "dlq-original-partition", string: "\(record.partition)"),
+            RecordHeader(name: "dlq-original-offset", string: "\(record.offset)"),
+            RecordHeader(name: "dlq-attempts", string: "\(attempts)"),
+            RecordHeader(name: "dlq-group", string: group),
+        ])
+        // Keep trying: committing past a record that is in neither place would lose it.
+        var delay = 100
+        while true {
+            do {
+                try log.ensureTopic(topic, partitions: 1)
+                _ = try await log.append([dead], to: topic)
+                break
+            } catch {
+                logger.error("cannot write to the dead-letter topic; retrying", metadata: [
+                    "topic": "\(topic)", "error": "\(error)",
+                ])
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(delay))
+                delay = min(delay * 2, 5000)
+            }
+        }
+        Counter(label: SagaMetrics.deadLetters, dimensions: [("topic", record.topic)]).increment()
+        logger.error("record dead-lettered", metadata: [
+            "group": "\(group)", "topic": "\(record.topic)", "offset": "\(record.offset)",
+            "attempts": "\(attempts)", "error": "\(error)",
+        ])
+    }
+
+    private func recordHandled(_ events: [SagaEvent]) {
+        let now = nowMillis()
+        for event in events {
+            Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", event.type.rawValue)])
+                .increment()
+            Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)])
+                .recordMilliseconds(max(0, now - event.occurredAtMillis))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import SagaLog
+
+/// Moves a service's outbox rows to the log: reads a batch in insertion order, appends it
+/// (one append per topic), then deletes exactly those rows. A crash between the append and
+/// the delete appends the rows again after restart; consumers drop the repeats by event id.
+public actor OutboxRelay {
+    public let service: String
+    private let database: DatabasePool
+    private let log: any MessageLog
+    private let logger: Logger
+    private let batchSize: Int
+    private let wakeups: AsyncStream<Void>
+    private let wakeupSink: AsyncStream<Void>.Continuation
+    private let backlogGauge: Gauge
+
+    public init(service: String, database: DatabasePool, log: any MessageLog, logger: Logger, batchSize: Int = 1000) {
+        self.service = service
+        self.database = database
+        self.log = log
+        self.logger = logger
+        self.batchSize = batchSize
+        (wakeups, wakeupSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        backlogGauge = Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", service)])
+    }
+
+    /// Tells the relay that new rows were committed.
+    public nonisolated func wake() { wakeupSink.yield() }
+
+    /// Relays until the task is cancelled; sleeps until woken (or a second passes) when idle,
+    /// and backs off after failures.
+    public func run() async {
+        var failures = 0
+        var iterator = wakeups.makeAsyncIterator()
+        while !Task.isCancelled {
+            do {
+                let relayed = try await relayOnce()
+                failures = 0
+                if relayed == 0 {
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                        _ = await iterator.next()
+                        group.cancelAll()
+                    }
+                }
+            } catch {
+                failures += 1
+                let delay = min(5000, 50 << min(failures, 7))
+                logger.error("outbox relay failed; retrying", metadata: [
+                    "service": "\(service)", "error": "\(error)", "retry_in_ms": "\(delay)",
+                ])
+                try? await Task.sleep(for: .milliseconds(delay))
+            }
+        }
+    }
+
+    /// Relays one batch; returns how many rows went.
+    @discardableResult
+    public func relayOnce() async throws -> Int {
+        guard let (count, lastSeq) = try await appendPending() else { return 0 }
+        try await markSent(through: lastSeq)
+        return count
+    }
+
+    /// Appends the oldest pending rows; returns their count and the last sequence number.
+    func appendPending() async throws -> (Int, Int64)? {
+        let limit = batchSize
+        let rows = try await database.read { db -> [(seq: Int64, topic: String, payload: Data)] in
+            try Row.fetchAll(db, sql: "SELECT seq, topic, payload FROM outbox ORDER BY seq LIMIT ?", arguments: [limit])
+                .map { ($0["seq"], $0["topic"], $0["payload"]) }
+        }
+        guard let last = rows.last else {
+            backlogGauge.record(0)
+            return nil
+        }
+        var byTopic: [(String, [ProducerRecord])] = []
+        for row in rows {
+            let topic = row.topic
+            let event = try JSONDecoder().decode(SagaEvent.self, from: row.payload)
+            let record = try EventCodec.record(for: event)
+            if byTopic.last?.0 == topic { byTopic[byTopic.count - 1].1.append(record) } else { byTopic.append((topic, [record])) }
+        }
+        // Appends per topic keep each order's events in order within the topic; the groups
+        // of one topic are merged so that a batch costs one append per topic.
+        var merged: [String: [ProducerRecord]] = [:]
+        var order: [String] = []
+        for (topic, records) in byTopic {
+            if merged[topic] == nil { order.append(topic) }
+            merged[topic, default: []] += records
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for topic in order {
+                let records = merged[topic]!
+                group.addTask { [log] in _ = try await log.append(records, to: topic) }
+            }
+            try await group.waitForAll()
+        }
+        return (rows.count, last.seq)
+    }
+
+    func markSent(through seq: Int64) async throws {
+        let backlog = try await database.write { db -> Int in
+            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+            return try Outbox.backlog(db)
+        }
+        backlogGauge.record(backlog)
+    }
+
+    /// Rows not yet relayed.
+    public func backlog() async throws -> Int {
+        try await database.read { try Outbox.backlog($0) }
+    }
+}

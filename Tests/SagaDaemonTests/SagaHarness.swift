@@ -1,0 +1,125 @@
+import CheckoutService
+import Foundation
+import FulfillmentService
+import Logging
+import OrderService
+import SagaDaemon
+import SagaLog
+import SagaMessaging
+import Testing
+
+/// A whole saga in one process on a temporary state directory, with helpers to wait for
+/// outcomes and to check the invariants of DESIGN.md.
+final class SagaHarness: Sendable {
+    let directory: String
+    let runtime: SagaRuntime
+
+    init(failureRate: Double = 0, workDuration: Duration = .zero, defaultBalanceCents: Int64 = 1_000_000_00,
+         maxInFlight: Int = 100_000, durability: DurabilityPolicy = .always, directory: String? = nil) throws {
+        self.directory = directory ?? NSTemporaryDirectory() + "saga-\(UUID().uuidString)"
+        var settings = SagaRuntime.Settings(stateDirectory: self.directory)
+        settings.partitions = 4
+        settings.log.durability = durability
+        settings.order.maxInFlight = maxInFlight
+        settings.checkout.defaultBalanceCents = defaultBalanceCents
+        settings.fulfillment = FulfillmentSettings(workDuration: workDuration, failureRate: failureRate)
+        settings.retry = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(5))
+        var logger = Logger(label: "saga-test")
+        logger.logLevel = .critical
+        runtime = try SagaRuntime(settings: settings, logger: logger)
+    }
+
+    var orders: OrderService { runtime.orders }
+    var checkout: CheckoutService { runtime.checkout }
+    var fulfillment: FulfillmentService { runtime.fulfillment }
+
+    /// Starts every service; the returned task runs until cancelled.
+    func start() -> Task<Void, Never> { Task { await runtime.run() } }
+
+    func stop(_ task: Task<Void, Never>) async {
+        task.cancel()
+        await task.value
+    }
+
+    func close() {
+        try? runtime.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Waits until the order has nothing more to do and returns it.
+    func settled(_ id: String, timeout: Duration = .seconds(20)) async throws -> OrderView {
+        let view = try await orders.waitForChange(id, seenChanges: nil, untilTerminal: true, timeout: timeout)
+        #expect(view.isSettled, "order \(id) stuck in \(view.status)")
+        return view
+    }
+
+    /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+    func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return try await condition()
+    }
+
+    /// Every order settled, money conserved, and each order's payment consistent with its status.
+    func checkInvariants(expectOrders count: Int? = nil) async throws {
+        let all = try await orders.orders(status: nil, limit: 1_000_000, after: nil)
+        if let count { #expect(all.count == count) }
+        for order in all {
+            let view = try await orders.order(order.id)
+            #expect(view.isSettled, "order \(order.id) is stuck in \(view.status)")
+            let payment = try await checkout.checkoutStatus(orderID: order.id)
+            switch view.status {
+            case .finished: #expect(payment == .successful, "finished order \(order.id) has payment \(String(describing: payment))")
+            case .refunded: #expect(payment == .refunded, "refunded order \(order.id) has payment \(String(describing: payment))")
+            case .canceled: #expect(payment == nil || payment == .refunded || payment == .failed,
+                                    "canceled order \(order.id) has payment \(String(describing: payment))")
+            case .failed: #expect(payment == nil || payment == .failed, "failed order \(order.id) has payment \(String(describing: payment))")
+            case .created, .processing: break
+            }
+        }
+        let ledger = try await checkout.ledger()
+        #expect(ledger.isBalanced, "money not conserved: \(ledger)")
+    }
+
+    /// Re-appends every record of every saga topic: a redelivery of everything.
+    func redeliverEverything() async throws {
+        let log = runtime.log
+        let topics = Set(SagaEventType.allCases.map(\.topic))
+        for stats in log.topicStatistics() where topics.contains(stats.topic) {
+            var next = stats.startOffset
+            while next < stats.endOffset {
+                let records = try log.read(topic: stats.topic, partition: stats.partition, from: next, maxRecords: 500)
+                    .filter { $0.offset < stats.endOffset }
+                guard let last = records.last else { break }
+                let copies = records.map { ProducerRecord(key: $0.key, value: $0.value, headers: $0.headers) }
+                _ = try await log.appendRecords(copies, to: stats.topic)
+                next = last.offset + 1
+            }
+        }
+    }
+
+    /// True when every outbox is empty and each service's group has consumed every record of
+    /// every topic it reads.
+    func drained() async -> Bool {
+        let backlogs = [try? await orders.outboxBacklog(), try? await checkout.outboxBacklog(),
+                        try? await fulfillment.outboxBacklog()]
+        guard backlogs.allSatisfy({ $0 == 0 }) else { return false }
+        let log = runtime.log
+        let lag = log.groupLag()
+        let subscriptions = [
+            ("order", OrderService.consumedEvents), ("checkout", CheckoutService.consumedEvents),
+            ("fulfillment", FulfillmentService.consumedEvents),
+        ]
+        for stats in log.topicStatistics() {
+            for (group, types) in subscriptions where types.contains(where: { $0.topic == stats.topic }) {
+                let committed = lag.first { $0.group == group && $0.topic == stats.topic && $0.partition == stats.partition }?
+                    .committedOffset ?? stats.startOffset
+                if committed < stats.endOffset { return false }
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import Logging
+import SagaLog
+import Synchronization
+import Testing
+@testable import SagaMessaging
+
+/// Counts handler calls per order across tasks.
+final class CallCounter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+    func record(_ key: String) { counts.withLock { $0[key, default: 0] += 1 } }
+    func count(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
+}
+
+/// Fails the first N calls.
+final class FailureBudget: Sendable {
+    private let remaining: Mutex<Int>
+    init(_ count: Int) { remaining = Mutex(count) }
+    func takeFailure() -> Bool { remaining.withLock { count in defer { count -= 1 }; return count > 0 } }
+}
+
+/// A consumer over a real log and database whose handler fails on demand.
+final class ConsumerFixture: Sendable {
+    let directory: String
+    let log: SagaLog
+    let database: DatabasePool
+    let consumer: EventConsumer
+    let calls = CallCounter()
+
+    init(failFirst: Int = 0, failAlways: Set<String> = []) throws {
+        directory = NSTemporaryDirectory() + "consumer-\(UUID().uuidString)"
+        var configuration = LogConfiguration()
+        configuration.durability = .never
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        log = try SagaLog.open(directory: directory + "/log", configuration: configuration, logger: logger)
+        try log.createTopic("order_pending", partitions: 2)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("effects") { db in try db.execute(sql: "CREATE TABLE effects (order_id TEXT)") }
+        Inbox.registerMigration(in: &migrator)
+        database = try ServiceDatabase.open(path: directory + "/db.sqlite", migrator: migrator)
+        let calls = self.calls
+        let failures = FailureBudget(failFirst)
+        consumer = EventConsumer(
+            service: "test", group: "test", types: [.orderPending], log: log, database: database,
+            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)), logger: logger,
+            handler: { event, db in
+                calls.record(event.orderID)
+                if failAlways.contains(event.orderID) { throw CocoaError(.featureUnsupported) }
+                if failures.takeFailure() { throw CocoaError(.fileLocking) }
+                try db.execute(sql: "INSERT INTO effects VALUES (?)", arguments: [event.orderID])
+            })
+    }
+
+    func effects() throws -> [String] {
+        try database.read { try String.fetchAll($0, sql: "SELECT order_id FROM effects ORDER BY order_id") }
+    }
+
+    func publish(_ orders: [String]) async throws -> [LogRecord] {
+        var records: [LogRecord] = []
+        for order in orders {
+            let position = try await log.append(
+                try EventCodec.record(for: SagaEvent(type: .orderPending, orderID: order)), to: "order_pending")
+            records += try log.read(topic: position.topic, partition: position.partition, from: position.offset, maxRecords: 1)
+        }
+        return records
+    }
+
+    func close() {
+        try? log.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+@Suite struct EventConsumerTests {
+    @Test func aRedeliveredBatchHasNoSecondEffect() async throws {
+        let fixture = try ConsumerFixture()
+        defer { fixture.close() }
+        let records = try await fixture.publish(["a", "b", "c"])
+        #expect(await fixture.consumer.process(records).count == 3)
+        #expect(await fixture.consumer.process(records).isEmpty)
+        #expect(try fixture.effects() == ["a", "b", "c"])
+    }
+
+    @Test func aTransientFailureIsRetriedAndAppliedOnce() async throws {
+        let fixture = try ConsumerFixture(failFirst: 2)
+        defer { fixture.close() }
+        let records = try await fixture.publish(["a", "b"])
+        let applied = await fixture.consumer.process(records)
+        #expect(Set(applied.map(\.orderID)) == ["a", "b"])
+        #expect(try fixture.effects() == ["a", "b"])
+        #expect(!fixture.log.topicNames.contains("order_pending.dlq"))
+    }
+
+    @Test func aPoisonRecordIsDeadLetteredAndTheOthersStillApply() async throws {
+        let fixture = try ConsumerFixture(failAlways: ["poison"])
+        defer { fixture.close() }
+        var records = try await fixture.publish(["a", "poison", "b"])
+        let garbage = try await fixture.log.append(ProducerRecord(key: "x", value: Array("not json".utf8)), to: "order_pending")
+        records += try fixture.log.read(topic: "order_pending", partition: garbage.partition, from: garbage.offset, maxRecords: 1)
+        let applied = await fixture.consumer.process(records)
+        #expect(Set(applied.map(\.orderID)) == ["a", "b"])
+        #expect(try fixture.effects() == ["a", "b"])
+        #expect(fixture.calls.count("poison") == 1 + 3)  // the batch, then three attempts
+        let dead = try fixture.log.read(topic: "order_pending.dlq", partition: 0, from: 0)
+        #expect(dead.count == 2)
+        #expect(dead.map { $0.header("dlq-original-topic") } == ["order_pending", "order_pending"])
+        #expect(Set(dead.compactMap { $0.header("dlq-attempts") }) == ["1", "3"])
+        #expect(dead.contains { $0.header(EventCodec.eventIDHeader) != nil && $0.header("dlq-error") != nil })
+    }
+
+    @Test func theRunLoopCommitsOffsetsOnlyAfterApplying() async throws {
+        let fixture = try ConsumerFixture()
+        defer { fixture.close() }
+        _ = try await fixture.publish((0..<50).map { "order-\($0)" })
+        let task = Task { await fixture.consumer.run() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try fixture.effects().count < 50, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        task.cancel()
+        await task.value
+        #expect(try fixture.effects().count == 50)
+        let lag = fixture.log.groupLag().filter { $0.group == "test" }
+        #expect(lag.reduce(0) { $0 + $1.lag } == 0)
+    }
+}

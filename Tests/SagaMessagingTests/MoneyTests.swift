@@ -1,0 +1,42 @@
+import Testing
+import SagaMessaging
+
+@Suite struct MoneyTests {
+    @Test(arguments: [("12.34", 1234), ("12", 1200), ("12.3", 1230), ("0.01", 1), ("100000000000", 10_000_000_000_000)])
+    func parsesDecimalStrings(text: String, cents: Int64) throws {
+        #expect(try Money.parseCents(text) == cents)
+    }
+
+    @Test func rejectsWhatIsNotAPlainPositiveAmount() throws {
+        #expect(throws: Money.ParseError.tooPrecise("1.234")) { try Money.parseCents("1.234") }
+        #expect(throws: Money.ParseError.notPositive("0")) { try Money.parseCents("0") }
+        #expect(throws: Money.ParseError.notPositive("-5")) { try Money.parseCents("-5") }
+        #expect(throws: Money.ParseError.tooLarge("100000000000.01")) { try Money.parseCents("100000000000.01") }
+        #expect(throws: Money.ParseError.tooLarge("99999999999999999999")) { try Money.parseCents("99999999999999999999") }
+        for bad in ["", "abc", "1e3", " 1", "1.", ".5", "1,00", "+1", "0x10", "1.2.3", "NaN"] {
+            #expect(throws: Money.ParseError.self, "\(bad)") { try Money.parseCents(bad) }
+        }
+        #expect(try Money.parseCents("0", allowZero: true) == 0)
+    }
+
+    @Test func formatsCents() {
+        #expect(Money.format(1234) == "12.34")
+        #expect(Money.format(5) == "0.05")
+        #expect(Money.format(100) == "1.00")
+        #expect(Money.format(-5) == "-0.05")
+    }
+
+    @Test func retryDelaysGrowAndAreCapped() {
+        let policy = RetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(10), multiplier: 2, maxDelay: .milliseconds(50))
+        #expect((1...6).map { policy.delay(beforeAttempt: $0) }
+            == [.zero, .milliseconds(10), .milliseconds(20), .milliseconds(40), .milliseconds(50), .milliseconds(50)])
+    }
+
+    @Test func sortableIDsSortByCreationTime() {
+        let earlier = SortableID.make(millis: 1_000_000)
+        let later = SortableID.make(millis: 1_000_001)
+        #expect(earlier < later)
+        #expect(earlier.count == 36)
+        #expect(Set((0..<1000).map { _ in SortableID.make() }).count == 1000)
+    }
+}
