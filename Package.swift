@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
@@ -7,9 +7,20 @@ let package = Package(
     products: [
         .library(name: "SagaLog", targets: ["SagaLog"]),
         .executable(name: "sagad", targets: ["sagad"]),
+        .executable(name: "sagactl", targets: ["sagactl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -20,19 +31,71 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "sagad",
+        .target(
+            name: "SagaMessaging",
             dependencies: [
                 "SagaLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(name: "OrderService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CheckoutService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FulfillmentService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "SagaDaemon",
+            dependencies: [
+                "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService", "SagaSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "SagaSystemd",
+            dependencies: [
+                "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "sagad",
+            dependencies: [
+                "SagaDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "SagaControl",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(name: "sagactl", dependencies: ["SagaControl"]),
         .executableTarget(
             name: "SagaLogBenchmark",
             dependencies: ["SagaLog"],
             path: "Benchmarks/SagaLogBenchmark"
         ),
         .testTarget(name: "SagaLogTests", dependencies: ["SagaLog"]),
+        .testTarget(name: "SagaSystemdTests", dependencies: ["SagaSystemd"]),
+        .testTarget(name: "SagaMessagingTests", dependencies: ["SagaMessaging"]),
+        .testTarget(name: "SagaDaemonTests", dependencies: ["SagaDaemon"]),
+        .testTarget(name: "SagaControlTests", dependencies: ["SagaControl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,7 +10,7 @@ public actor CheckoutService {
 
     let database: DatabasePool
     public let relay: OutboxRelay
-    private let consumer: EventConsumer
+    public nonisolated let consumer: EventConsumer
 
     public init(databasePath: String, log: any MessageLog, settings: CheckoutSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {

@@ -17,7 +17,7 @@ public actor FulfillmentService {
     private var queued: [String] = []
     private var queuedSet: Set<String> = []
     private var running = 0
-    private let consumer: EventConsumer
+    public nonisolated let consumer: EventConsumer
     /// Orders whose `order_processing` was just committed, from the consumer to the workers.
     private let started: AsyncStream<[String]>
     private var workers: [Task<Void, Never>] = []

@@ -14,7 +14,7 @@ public actor OrderService {
 
     let database: DatabasePool
     public let relay: OutboxRelay
-    private let consumer: EventConsumer
+    public nonisolated let consumer: EventConsumer
     private var settings: OrderSettings
     private let logger: Logger
     private let changes = KeyedChangeSignal()
@@ -50,6 +50,13 @@ public actor OrderService {
     /// Places an order; with no amount a random one in the configured range, with no account
     /// the default one. A repeated idempotency key returns the first order.
     public func placeOrder(amountCents: Int64?, accountID: String?, idempotencyKey: String?) async throws -> OrderView {
+        try await place(amountCents: amountCents, accountID: accountID, idempotencyKey: idempotencyKey).order
+    }
+
+    /// `placeOrder`, also telling whether the idempotency key returned an earlier order.
+    public func place(amountCents: Int64?, accountID: String?, idempotencyKey: String?) async throws
+        -> (order: OrderView, replayed: Bool)
+    {
         if let amountCents, amountCents <= 0 || amountCents > Money.maximumCents {
             throw OrderError.invalidAmount("must be between 0.01 and \(Money.format(Money.maximumCents))")
         }
@@ -87,7 +94,7 @@ public actor OrderService {
         Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
             .increment()
         if !outcome.replayed { relay.wake() }
-        return outcome.0
+        return outcome
     }
 
     /// Cancels an order that is still `created`; an already canceled order is returned as is.
@@ -142,9 +149,12 @@ public actor OrderService {
         while true {
             let version = changes.version(of: id)
             let view = try await order(id)
-            let changed = seenChanges.map { (view.history?.count ?? 0) > $0 } ?? false
-            if changed || (untilTerminal && view.status.isTerminal && view.isSettled) { return view }
-            if !untilTerminal && seenChanges == nil { return view }
+            let settled = view.status.isTerminal && view.isSettled
+            if let seen = seenChanges {
+                if (view.history?.count ?? 0) > seen || settled { return view }
+            } else if !untilTerminal || settled {
+                return view
+            }
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return view }
             await changes.wait(for: id, changingFrom: version, timeout: remaining)

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import Metrics
 import SagaLog
+import Synchronization
 
 /// A service's subscription: polls batches from its consumer group, applies each event once
 /// (inbox) in one SQLite transaction per batch, and commits the offsets only after that
@@ -22,6 +23,7 @@ public final class EventConsumer: Sendable {
     private let handler: Handler
     private let afterCommit: @Sendable ([SagaEvent]) -> Void
     private let batchSize: Int
+    private let pause = PauseSwitch()
 
     public init(
         service: String, group: String, types: [SagaEventType], log: any MessageLog, database: DatabasePool,
@@ -40,19 +42,37 @@ public final class EventConsumer: Sendable {
         self.afterCommit = afterCommit
     }
 
-    /// Consumes until the task is cancelled, then leaves the group.
+    /// Consumes until the task is cancelled, then leaves the group. While paused the member
+    /// leaves the group (so its offsets can be reset) and rejoins on resume.
     public func run() async {
+        while !Task.isCancelled {
+            await pause.waitWhilePaused()
+            if Task.isCancelled { break }
+            await consumeUntilPausedOrCancelled()
+        }
+    }
+
+    /// Stops consuming; returns once this member has left its group.
+    public func pauseConsuming() async { await pause.pause() }
+    public func resumeConsuming() { pause.resume() }
+    public var isPaused: Bool { pause.isPaused }
+
+    private func consumeUntilPausedOrCancelled() async {
         let consumer: any MessageConsumer
         do {
             consumer = try log.subscribe(group: group, topics: types.map(\.topic))
         } catch {
             logger.critical("cannot join consumer group", metadata: ["group": "\(group)", "error": "\(error)"])
+            try? await Task.sleep(for: .seconds(1))
             return
         }
-        defer { consumer.close() }
-        while !Task.isCancelled {
+        defer {
+            consumer.close()
+            pause.acknowledgeLeft()
+        }
+        while !Task.isCancelled && !pause.isPaused {
             do {
-                let records = try await consumer.poll(maxRecords: batchSize, timeout: .seconds(1))
+                let records = try await consumer.poll(maxRecords: batchSize, timeout: .milliseconds(500))
                 guard !records.isEmpty else { continue }
                 let applied = await process(records)
                 try consumer.commit(records)
@@ -169,5 +189,78 @@ public final class EventConsumer: Sendable {
             Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)])
                 .recordMilliseconds(max(0, now - event.occurredAtMillis))
         }
+    }
+}
+
+/// The paused flag of a consumer loop, with waits for "resumed" and for "the member left".
+final class PauseSwitch: Sendable {
+    private struct State {
+        var paused = false
+        var memberActive = false
+        var resumeWaiters: [CheckedContinuation<Void, Never>] = []
+        var leftWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    var isPaused: Bool { state.withLock { $0.paused } }
+
+    func pause() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let alreadyLeft = state.withLock { state -> Bool in
+                state.paused = true
+                if !state.memberActive { return true }
+                state.leftWaiters.append(continuation)
+                return false
+            }
+            if alreadyLeft { continuation.resume() }
+        }
+    }
+
+    func resume() {
+        let waiters = state.withLock { state in
+            state.paused = false
+            defer { state.resumeWaiters.removeAll() }
+            return state.resumeWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Called by the loop before it joins: waits while paused (or until cancelled), then marks
+    /// the member active.
+    func waitWhilePaused() async {
+        while !Task.isCancelled {
+            let active = state.withLock { state -> Bool in
+                guard !state.paused else { return false }
+                state.memberActive = true
+                return true
+            }
+            if active { return }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let waiting = state.withLock { state -> Bool in
+                        guard state.paused, !Task.isCancelled else { return false }
+                        state.resumeWaiters.append(continuation)
+                        return true
+                    }
+                    if !waiting { continuation.resume() }
+                }
+            } onCancel: {
+                let waiters = state.withLock { state in
+                    defer { state.resumeWaiters.removeAll() }
+                    return state.resumeWaiters
+                }
+                for waiter in waiters { waiter.resume() }
+            }
+        }
+    }
+
+    func acknowledgeLeft() {
+        let waiters = state.withLock { state in
+            state.memberActive = false
+            defer { state.leftWaiters.removeAll() }
+            return state.leftWaiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The control API's listeners: the Unix socket (bound here, or inherited from systemd), and
+/// the optional TCP listener. All serve the same router.
+enum ControlServer {
+    /// The services that serve the API; `onReady` runs once the Unix socket accepts connections.
+    static func services(
+        configuration: DaemonConfiguration, daemon: DaemonContext, onReady: @escaping @Sendable (String) -> Void
+    ) throws -> [any Service] {
+        let router = ControlRouter.build(daemon)
+        var services: [any Service] = []
+        let path = configuration.resolvedControlSocket
+        let mode = configuration.controlSocketMode
+        try ControlSocket.prepare(path)
+        services.append(Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: path), serverName: "sagad"),
+            onServerRunning: { _ in
+                do { try ControlSocket.setMode(path, mode) } catch {
+                    daemon.logger.error("cannot set the socket mode", metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+                onReady(path)
+            },
+            logger: daemon.logger))
+        if let listen = configuration.httpListen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
+            let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            services.append(Application(
+                router: router,
+                configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sagad"),
+                logger: daemon.logger))
+        }
+        return services
+    }
+}

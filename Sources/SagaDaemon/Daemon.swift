@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import Logging
+import SagaLog
+import SagaSystemd
+import ServiceLifecycle
+
+/// sagad from configuration to exit: opens and recovers the saga, serves the control API,
+/// tells systemd how it is doing, and shuts down gracefully on SIGTERM/SIGINT.
+public enum Daemon {
+    /// Exit codes beyond 0: what went wrong, so that scripts and systemd can tell.
+    public enum ExitCode: Int32 {
+        case failure = 1
+        /// EX_SOFTWARE-style: the state could not be opened or recovered.
+        case cannotOpenState = 73
+        /// Another sagad holds the state directory or serves the socket.
+        case alreadyRunning = 75
+        /// EX_CONFIG: a configuration key is unusable.
+        case configuration = 78
+    }
+
+    /// Runs until shut down; returns the process exit code.
+    public static func run(
+        configuration: DaemonConfiguration, reload: @escaping @Sendable () throws(ConfigurationError) -> DaemonConfiguration
+    ) async -> Int32 {
+        let logger = Logger(label: "sagad")
+        let notifier = SystemdNotifier(logger: logger)
+        do {
+            try StateDirectory.prepare(configuration.stateDirectory)
+        } catch {
+            logger.critical("state directory is not usable", metadata: ["key": "state_dir", "error": "\(error)"])
+            return ExitCode.configuration.rawValue
+        }
+        _ = notifier.status("recovering the log and databases")
+        _ = notifier.extendTimeout(.seconds(120))
+        let registry = MetricsExporter.bootstrap()
+        let runtime: SagaRuntime
+        do {
+            runtime = try SagaRuntime(settings: configuration.runtimeSettings, logger: logger)
+        } catch SagaLogError.locked(let path) {
+            logger.critical("another sagad is already using this state directory", metadata: [
+                "state_dir": "\(configuration.stateDirectory)", "lock": "\(path)",
+            ])
+            return ExitCode.alreadyRunning.rawValue
+        } catch {
+            logger.critical("cannot open the saga state", metadata: ["error": "\(error)"])
+            return ExitCode.cannotOpenState.rawValue
+        }
+        let report = runtime.log.recoveryReports
+        logger.info("log recovered", metadata: [
+            "segments": "\(report.count)", "truncated_bytes": "\(report.reduce(0) { $0 + $1.truncatedBytes })",
+            "durability": "\(configuration.logFsync)",
+        ])
+        let daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger)
+        let current = CurrentConfiguration(configuration)
+
+        let servers: [any Service]
+        do {
+            servers = try ControlServer.services(configuration: configuration, daemon: daemon) { description in
+                daemon.setPhase(.ready)
+                _ = notifier.ready(status: "serving on \(description)")
+                logger.notice("sagad ready", metadata: ["listening": "\(description)"])
+            }
+        } catch let error as ControlSocket.InUse {
+            logger.critical("\(error)")
+            try? runtime.close()
+            return ExitCode.alreadyRunning.rawValue
+        } catch {
+            logger.critical("cannot serve the control API", metadata: ["error": "\(error)"])
+            try? runtime.close()
+            return ExitCode.failure.rawValue
+        }
+
+        var services: [any Service] = [
+            SagaRuntimeService(daemon: daemon),
+            MaintenanceService(daemon: daemon, notifier: notifier),
+            ConfigurationReloader(daemon: daemon, notifier: notifier, load: reload, current: current),
+        ]
+        if let watchdog = try? SystemdWatchdog(notifier: notifier, logger: logger, livenessCheck: {
+            await daemon.livenessChecks().values.allSatisfy { $0 == "ok" }
+        }), watchdog.isEnabled {
+            services.append(WatchdogService(watchdog: watchdog))
+        }
+        services += servers
+        services.append(ShutdownAnnouncer(daemon: daemon, notifier: notifier))
+
+        SecondSignal.install(logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
+            try? runtime.close()
+            return ExitCode.failure.rawValue
+        }
+        logger.notice("sagad stopped")
+        return 0
+    }
+}
+
+extension DaemonConfiguration {
+    /// The parts of the configuration the saga itself uses.
+    public var runtimeSettings: SagaRuntime.Settings {
+        var settings = SagaRuntime.Settings(stateDirectory: stateDirectory)
+        settings.partitions = logPartitions
+        settings.log.segmentBytes = logSegmentBytes
+        settings.log.durability = logFsync
+        settings.log.retentionAge = logRetentionHours > 0 ? .seconds(logRetentionHours * 3600) : nil
+        settings.log.retentionBytes = logRetentionBytes > 0 ? logRetentionBytes : nil
+        settings.checkout.defaultAccountID = checkoutDefaultAccount
+        settings.checkout.defaultBalanceCents = checkoutDefaultBalanceCents
+        settings.order.defaultAccountID = checkoutDefaultAccount
+        settings.order.randomAmountCents = orderRandomAmountMinCents...orderRandomAmountMaxCents
+        settings.order.maxInFlight = orderMaxInFlight
+        settings.fulfillment.workDuration = .milliseconds(fulfillmentWorkMilliseconds)
+        settings.fulfillment.failureRate = fulfillmentFailureRate
+        settings.fulfillment.maxConcurrentWork = fulfillmentConcurrency
+        return settings
+    }
+}
+
+/// Checks that the state directory exists (creating it) and is writable.
+enum StateDirectory {
+    static func prepare(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path + "/data", withIntermediateDirectories: true)
+        let probe = path + "/data/.write-probe"
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        try FileManager.default.removeItem(atPath: probe)
+    }
+}
+
+/// A second SIGTERM or SIGINT during a graceful shutdown stops the process at once. Nothing
+/// acknowledged is lost (it is durable); the next start recovers as after a crash.
+enum SecondSignal {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(logger: Logger) {
+        let count = Counter()
+        for number in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if count.increment() >= 2 {
+                    logger.warning("second stop signal: exiting now without draining")
+                    exit(1)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() -> Int { lock.withLock { value += 1; return value } }
+    }
+}
+
+extension Daemon {
+    /// Sends swift-log to stderr (with journald priorities under systemd) at `level`, which a
+    /// reload may change later. Call once, before anything logs.
+    public static func bootstrapLogging(level: Logger.Level) {
+        LogLevelControl.bootstrap(level: level)
+    }
+}

@@ -1,0 +1,50 @@
+import Metrics
+import OrderService
+import Prometheus
+import SagaMessaging
+
+/// Gauges that describe state rather than events (lag, backlogs, orders per status); they
+/// are recomputed whenever `/metrics` is scraped and by the daemon's maintenance loop.
+enum MetricsExporter {
+    /// Installs Prometheus as the swift-metrics backend; call once per process.
+    static func bootstrap() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }
+
+    static func refresh(_ daemon: DaemonContext) async {
+        let runtime = daemon.runtime
+        for row in runtime.log.groupLag() {
+            Gauge(label: SagaMetrics.consumerLag, dimensions: [
+                ("group", row.group), ("topic", row.topic), ("partition", "\(row.partition)"),
+            ]).record(row.lag)
+        }
+        if let backlog = try? await runtime.orders.outboxBacklog() {
+            Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", "order")]).record(backlog)
+        }
+        if let backlog = try? await runtime.checkout.outboxBacklog() {
+            Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", "checkout")]).record(backlog)
+        }
+        if let backlog = try? await runtime.fulfillment.outboxBacklog() {
+            Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", "fulfillment")]).record(backlog)
+        }
+        if let counts = try? await runtime.orders.statusCounts() {
+            for status in OrderStatus.allCases {
+                Gauge(label: "sagad_orders", dimensions: [("status", status.rawValue)]).record(counts[status] ?? 0)
+            }
+        }
+        for stats in runtime.log.topicStatistics() {
+            Gauge(label: "sagad_log_end_offset", dimensions: [("topic", stats.topic), ("partition", "\(stats.partition)")])
+                .record(stats.endOffset)
+            Gauge(label: "sagad_log_bytes", dimensions: [("topic", stats.topic), ("partition", "\(stats.partition)")])
+                .record(stats.bytes)
+        }
+    }
+}
