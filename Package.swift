@@ -96,6 +96,8 @@ let package = Package(
         .testTarget(name: "SagaMessagingTests", dependencies: ["SagaMessaging"]),
         .testTarget(name: "SagaDaemonTests", dependencies: ["SagaDaemon"]),
         .testTarget(name: "SagaControlTests", dependencies: ["SagaControl"]),
+        // Starts the real sagad and sagactl binaries; depends on them so they are built first.
+        .testTarget(name: "SystemTests", dependencies: ["sagad", "sagactl"]),
     ],
     swiftLanguageModes: [.v6]
 )

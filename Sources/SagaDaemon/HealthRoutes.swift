@@ -20,10 +20,8 @@ enum HealthRoutes {
 
         table.add(.get, "/metrics") { _, _ in
             await MetricsExporter.refresh(daemon)
-            var buffer: [UInt8] = []
-            daemon.metrics.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+                            body: .init(byteBuffer: ByteBuffer(string: MetricsExporter.exposition(daemon.metrics))))
         }
 
         table.add(.get, "/openapi.yaml") { _, _ in

@@ -19,6 +19,37 @@ enum MetricsExporter {
         return registry
     }
 
+    /// `# HELP` text per metric; swift-metrics has no place for it, so it is added to the
+    /// exposition here (promtool requires it).
+    static let help: [String: String] = [
+        SagaMetrics.ordersCreated: "Orders placed, by outcome (accepted, replayed).",
+        SagaMetrics.ordersTerminal: "Orders that reached a terminal status, by status.",
+        SagaMetrics.stepLatency: "Seconds from an event's creation to its handler's commit, by saga step.",
+        SagaMetrics.eventsHandled: "Events applied by a service, by service and event type.",
+        SagaMetrics.handlerRetries: "Handler attempts that failed and were retried, by service.",
+        SagaMetrics.deadLetters: "Records sent to a dead-letter topic, by original topic.",
+        SagaMetrics.outboxBacklog: "Outbox rows not yet appended to the log, by service.",
+        SagaMetrics.consumerLag: "Records a consumer group has not yet consumed, by group, topic and partition.",
+        "sagad_orders": "Orders by current status.",
+        "sagad_log_end_offset": "Next offset of each log partition.",
+        "sagad_log_bytes": "Bytes on disk of each log partition.",
+    ]
+
+    /// The registry's text with a `# HELP` line before every `# TYPE` line that lacks one.
+    static func exposition(_ registry: PrometheusCollectorRegistry) -> String {
+        var lines: [Substring] = []
+        var previous: Substring = ""
+        for line in registry.emitToString().split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE "), !previous.hasPrefix("# HELP ") {
+                let name = line.dropFirst("# TYPE ".count).split(separator: " ").first.map(String.init) ?? ""
+                lines.append(Substring("# HELP \(name) \(help[name] ?? "sagad metric \(name).")"))
+            }
+            lines.append(line)
+            previous = line
+        }
+        return lines.joined(separator: "\n")
+    }
+
     static func refresh(_ daemon: DaemonContext) async {
         let runtime = daemon.runtime
         for row in runtime.log.groupLag() {

@@ -12,8 +12,16 @@ final class DirectoryLock: Sendable {
     init(path: String) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SagaLogError.io(operation: "open", path: path, errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A child being spawned shares the descriptor until it execs (O_CLOEXEC), so a lock
+        // just released can look held for a moment: retry briefly before calling it taken.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            attempts += 1
+            if code == EWOULDBLOCK && attempts < 25 {
+                usleep(10_000)
+                continue
+            }
             close(fd)
             if code == EWOULDBLOCK { throw SagaLogError.locked(path: path) }
             throw SagaLogError.io(operation: "flock", path: path, errno: code)

@@ -74,7 +74,8 @@ public final class EventConsumer: Sendable {
             do {
                 let records = try await consumer.poll(maxRecords: batchSize, timeout: .milliseconds(500))
                 guard !records.isEmpty else { continue }
-                let applied = await process(records)
+                // An interrupted batch (shutdown) is not committed: it is delivered again.
+                guard let applied = await process(records) else { break }
                 try consumer.commit(records)
                 afterCommit(applied)
             } catch {
@@ -85,15 +86,16 @@ public final class EventConsumer: Sendable {
         }
     }
 
-    /// Applies `records`; returns the events that took effect. Never throws: what cannot be
-    /// applied is dead-lettered.
-    func process(_ records: [LogRecord]) async -> [SagaEvent] {
+    /// Applies `records`; returns the events that took effect. What cannot be applied is
+    /// dead-lettered. Returns nil when cancellation interrupted the batch: then nothing may be
+    /// committed (a failure caused by shutdown is not the record's fault).
+    func process(_ records: [LogRecord]) async -> [SagaEvent]? {
         var decoded: [(LogRecord, SagaEvent)] = []
         for record in records {
             do {
                 decoded.append((record, try EventCodec.event(from: record)))
             } catch {
-                await deadLetter(record, error: error, attempts: 1)
+                guard await deadLetter(record, error: error, attempts: 1) else { return nil }
             }
         }
         guard !decoded.isEmpty else { return [] }
@@ -111,31 +113,44 @@ public final class EventConsumer: Sendable {
             recordHandled(applied)
             return applied
         } catch {
+            if Task.isCancelled { return nil }
             logger.warning("batch failed; applying its records one by one", metadata: [
                 "group": "\(group)", "records": "\(decoded.count)", "error": "\(error)",
             ])
         }
         var applied: [SagaEvent] = []
         for (record, event) in decoded {
-            if let done = await applyWithRetries(record, event) { applied += done }
+            switch await applyWithRetries(record, event) {
+            case .applied(let done): applied += done
+            case .deadLettered: break
+            case .interrupted: return nil
+            }
         }
         recordHandled(applied)
         return applied
     }
 
-    private func applyWithRetries(_ record: LogRecord, _ event: SagaEvent) async -> [SagaEvent]? {
+    private enum Outcome {
+        case applied([SagaEvent])
+        case deadLettered
+        case interrupted
+    }
+
+    private func applyWithRetries(_ record: LogRecord, _ event: SagaEvent) async -> Outcome {
         let handler = self.handler
         var lastError: any Error = CancellationError()
         for attempt in 1...retry.maxAttempts {
             try? await Task.sleep(for: retry.delay(beforeAttempt: attempt))
+            if Task.isCancelled { return .interrupted }
             do {
                 let took = try await database.write { db -> Bool in
                     guard try Inbox.markProcessed(event, in: db) else { return false }
                     try handler(event, db)
                     return true
                 }
-                return took ? [event] : []
+                return .applied(took ? [event] : [])
             } catch {
+                if Task.isCancelled { return .interrupted }
                 lastError = error
                 Counter(label: SagaMetrics.handlerRetries, dimensions: [("service", service)]).increment()
                 logger.warning("handler failed", metadata: [
@@ -144,11 +159,12 @@ public final class EventConsumer: Sendable {
                 ])
             }
         }
-        await deadLetter(record, error: lastError, attempts: retry.maxAttempts)
-        return nil
+        return await deadLetter(record, error: lastError, attempts: retry.maxAttempts) ? .deadLettered : .interrupted
     }
 
-    private func deadLetter(_ record: LogRecord, error: any Error, attempts: Int) async {
+    /// Appends `record` to its dead-letter topic, retrying until it is there; false when
+    /// cancelled first (the record must then not be committed).
+    private func deadLetter(_ record: LogRecord, error: any Error, attempts: Int) async -> Bool {
         let topic = record.topic + ".dlq"
         let dead = ProducerRecord(key: record.key, value: record.value, headers: record.headers + [
             RecordHeader(name: "dlq-error", string: "\(error)"),
@@ -169,7 +185,7 @@ public final class EventConsumer: Sendable {
                 logger.error("cannot write to the dead-letter topic; retrying", metadata: [
                     "topic": "\(topic)", "error": "\(error)",
                 ])
-                if Task.isCancelled { return }
+                if Task.isCancelled { return false }
                 try? await Task.sleep(for: .milliseconds(delay))
                 delay = min(delay * 2, 5000)
             }
@@ -179,6 +195,7 @@ public final class EventConsumer: Sendable {
             "group": "\(group)", "topic": "\(record.topic)", "offset": "\(record.offset)",
             "attempts": "\(attempts)", "error": "\(error)",
         ])
+        return true
     }
 
     private func recordHandled(_ events: [SagaEvent]) {

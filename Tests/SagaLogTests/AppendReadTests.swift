@@ -64,19 +64,22 @@ import Testing
     @Test func anOldActiveSegmentRollsAtTheNextAppend() async throws {
         let dir = TemporaryDirectory()
         var configuration = LogConfiguration.small(segmentBytes: 1 << 20)
-        configuration.segmentMaxAge = .milliseconds(100)
         let log = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
         try log.createTopic("t", partitions: 1)
         _ = try await log.append(record("k", "first"), to: "t")
         _ = try await log.append(record("k", "second"), to: "t")
         #expect(try segmentFiles(log, topic: "t", partition: 0).count == 1)
+        try log.close()
+        // Reopened with a short maximum age, the segment (first written above) is now too old.
+        configuration.segmentMaxAge = .milliseconds(100)
+        let reopened = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
         try await Task.sleep(for: .milliseconds(150))
-        #expect(try await log.append(record("k", "third"), to: "t").offset == 2)
-        let files = try segmentFiles(log, topic: "t", partition: 0)
+        #expect(try await reopened.append(record("k", "third"), to: "t").offset == 2)
+        let files = try segmentFiles(reopened, topic: "t", partition: 0)
         #expect(files.count == 2)
         #expect(files.last!.hasSuffix("00000000000000000002.log"))
-        #expect(try readAll(log, topic: "t", partition: 0).map(text) == ["first", "second", "third"])
-        try log.close()
+        #expect(try readAll(reopened, topic: "t", partition: 0).map(text) == ["first", "second", "third"])
+        try reopened.close()
     }
 
     @Test func readFromTheMiddleStartsAtTheIndexEntry() async throws {

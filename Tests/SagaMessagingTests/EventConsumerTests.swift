@@ -78,8 +78,8 @@ final class ConsumerFixture: Sendable {
         let fixture = try ConsumerFixture()
         defer { fixture.close() }
         let records = try await fixture.publish(["a", "b", "c"])
-        #expect(await fixture.consumer.process(records).count == 3)
-        #expect(await fixture.consumer.process(records).isEmpty)
+        #expect(await fixture.consumer.process(records)?.count == 3)
+        #expect(await fixture.consumer.process(records)?.isEmpty == true)
         #expect(try fixture.effects() == ["a", "b", "c"])
     }
 
@@ -87,7 +87,7 @@ final class ConsumerFixture: Sendable {
         let fixture = try ConsumerFixture(failFirst: 2)
         defer { fixture.close() }
         let records = try await fixture.publish(["a", "b"])
-        let applied = await fixture.consumer.process(records)
+        let applied = await fixture.consumer.process(records) ?? []
         #expect(Set(applied.map(\.orderID)) == ["a", "b"])
         #expect(try fixture.effects() == ["a", "b"])
         #expect(!fixture.log.topicNames.contains("order_pending.dlq"))
@@ -99,7 +99,7 @@ final class ConsumerFixture: Sendable {
         var records = try await fixture.publish(["a", "poison", "b"])
         let garbage = try await fixture.log.append(ProducerRecord(key: "x", value: Array("not json".utf8)), to: "order_pending")
         records += try fixture.log.read(topic: "order_pending", partition: garbage.partition, from: garbage.offset, maxRecords: 1)
-        let applied = await fixture.consumer.process(records)
+        let applied = await fixture.consumer.process(records) ?? []
         #expect(Set(applied.map(\.orderID)) == ["a", "b"])
         #expect(try fixture.effects() == ["a", "b"])
         #expect(fixture.calls.count("poison") == 1 + 3)  // the batch, then three attempts
@@ -108,6 +108,19 @@ final class ConsumerFixture: Sendable {
         #expect(dead.map { $0.header("dlq-original-topic") } == ["order_pending", "order_pending"])
         #expect(Set(dead.compactMap { $0.header("dlq-attempts") }) == ["1", "3"])
         #expect(dead.contains { $0.header(EventCodec.eventIDHeader) != nil && $0.header("dlq-error") != nil })
+    }
+
+    @Test func aBatchInterruptedByShutdownIsNeitherDeadLetteredNorApplied() async throws {
+        let fixture = try ConsumerFixture(failAlways: ["a"])
+        defer { fixture.close() }
+        let records = try await fixture.publish(["a"])
+        let task = Task { () -> [SagaEvent]? in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await fixture.consumer.process(records)
+        }
+        #expect(await task.value == nil)
+        #expect(!fixture.log.topicNames.contains("order_pending.dlq"))
+        #expect(try fixture.effects().isEmpty)
     }
 
     @Test func theRunLoopCommitsOffsetsOnlyAfterApplying() async throws {

@@ -1,0 +1,154 @@
+import Foundation
+import Histogram
+
+/// What happened to one bench order.
+struct BenchOrderOutcome: Sendable {
+    /// The status the order ended in, or nil when it could not be placed.
+    var finalStatus: String?
+    /// Why the order could not be placed or followed.
+    var failure: String?
+    /// Time of the create request that succeeded.
+    var createLatency: Duration?
+    /// Time from sending that create request until the order was terminal.
+    var terminalLatency: Duration?
+    /// 503 answers received (and retried) while placing the order.
+    var overloadRetries = 0
+    /// Create requests sent again after the connection failed (safe: they carry an idempotency key).
+    var transportRetries = 0
+}
+
+/// Everything a bench run measured.
+struct BenchResult: Sendable {
+    var orders: Int
+    var concurrency: Int
+    var amount: String?
+    var wallTime: Duration = .zero
+    var statusCounts: [String: Int] = [:]
+    var failureCounts: [String: Int] = [:]
+    var overloadRetries = 0
+    var transportRetries = 0
+    var terminalLatency = LatencySummary.makeHistogram()
+    var createLatency = LatencySummary.makeHistogram()
+
+    /// Adds one order's outcome to the totals.
+    mutating func add(_ outcome: BenchOrderOutcome) {
+        overloadRetries += outcome.overloadRetries
+        transportRetries += outcome.transportRetries
+        if let status = outcome.finalStatus { statusCounts[status, default: 0] += 1 }
+        if let failure = outcome.failure { failureCounts[failure, default: 0] += 1 }
+        if let latency = outcome.createLatency { LatencySummary.record(latency, in: &createLatency) }
+        if let latency = outcome.terminalLatency { LatencySummary.record(latency, in: &terminalLatency) }
+    }
+}
+
+/// The load test: places orders with a fixed number of concurrent workers, each placing an
+/// order and long-polling it until terminal, retrying 503 (overload) after Retry-After.
+struct BenchRunner: Sendable {
+    var client: ControlClient
+    var orders: Int
+    var concurrency: Int
+    var amount: String?
+    /// The `timeout` of each `wait=terminal` long poll.
+    var terminalWait: Duration = .seconds(60)
+    /// Long polls per order before it is reported as not settled.
+    var maximumTerminalPolls = 10
+    /// The longest pause a Retry-After may impose.
+    var maximumRetryDelay: Duration = .seconds(30)
+    /// Attempts at a create request whose connection fails before the order counts as failed.
+    var maximumTransportAttempts = 5
+    /// Prefix of the orders' idempotency keys, unique to this run.
+    var runID = String(UUID().uuidString.prefix(8)).lowercased()
+
+    /// Runs the bench, calling `progress` with the number of orders done after each one.
+    /// Stops with the error when the daemon becomes unreachable.
+    func run(progress: (Int) -> Void) async throws -> BenchResult {
+        var result = BenchResult(orders: orders, concurrency: concurrency, amount: amount)
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: BenchOrderOutcome.self) { group in
+            var launched = 0
+            while launched < min(concurrency, orders) {
+                group.addTask { [launched] in try await placeAndAwait(number: launched) }
+                launched += 1
+            }
+            var completed = 0
+            while let outcome = try await group.next() {
+                result.add(outcome)
+                completed += 1
+                progress(completed)
+                if launched < orders {
+                    group.addTask { [launched] in try await placeAndAwait(number: launched) }
+                    launched += 1
+                }
+            }
+        }
+        result.wallTime = ContinuousClock.now - started
+        return result
+    }
+
+    /// Places order `number` (retrying overload and broken connections under one idempotency
+    /// key) and waits until it is terminal.
+    func placeAndAwait(number: Int) async throws -> BenchOrderOutcome {
+        var outcome = BenchOrderOutcome()
+        var request = try ControlRequest.post("/v1/orders", json: OrderRequest(amount: amount, accountID: nil))
+        request.headers.append((name: "Idempotency-Key", value: "bench-\(runID)-\(number)"))
+        var order: Order
+        var sentAt: ContinuousClock.Instant
+        var transportAttempts = 0
+        while true {
+            sentAt = ContinuousClock.now
+            let response: ControlResponse
+            do {
+                response = try await client.send(request)
+            } catch ControlError.exchangeFailed(_, let reason) {
+                transportAttempts += 1
+                guard transportAttempts < maximumTransportAttempts else {
+                    outcome.failure = "create failed: \(reason)"
+                    return outcome
+                }
+                outcome.transportRetries += 1
+                try await Task.sleep(for: .milliseconds(50 * transportAttempts))
+                continue
+            }
+            if response.status == 503 {
+                outcome.overloadRetries += 1
+                let delay = Duration.milliseconds(Int64((response.retryAfterSeconds ?? 1) * 1000))
+                try await Task.sleep(for: min(max(delay, .zero), maximumRetryDelay))
+                continue
+            }
+            guard response.isSuccess, let created = try? response.decode(Order.self, path: request.path) else {
+                outcome.failure = Self.describe(response.isSuccess
+                    ? .undecodableResponse(path: request.path, reason: "not an order") : response.rejection())
+                return outcome
+            }
+            outcome.createLatency = ContinuousClock.now - sentAt
+            order = created
+            break
+        }
+        let path = "/v1/orders/\(ControlRequest.pathSegment(order.id))"
+        let waitSeconds = OrderWatcher.timeoutParameter(terminalWait)
+        var polls = 0
+        while !order.isSettled && polls < maximumTerminalPolls {
+            polls += 1
+            let poll = ControlRequest.get(path, query: [("wait", "terminal"), ("timeout", waitSeconds)],
+                                          timeout: terminalWait + .seconds(10))
+            do {
+                order = try await client.fetch(Order.self, poll)
+            } catch let error as ControlError where error.exitCode != 69 {
+                outcome.failure = Self.describe(error)
+                return outcome
+            } catch ControlError.exchangeFailed(_, let reason) {
+                outcome.failure = "wait failed: \(reason)"
+                return outcome
+            }
+        }
+        outcome.terminalLatency = ContinuousClock.now - sentAt
+        outcome.finalStatus = order.isSettled ? order.status : "\(order.status) (not settled)"
+        return outcome
+    }
+
+    /// A failure's message without the `sagactl: ` prefix, for counting by kind.
+    private static func describe(_ error: ControlError) -> String {
+        let message = error.message
+        return message.hasPrefix("sagactl: ") ? String(message.dropFirst(9)) : message
+    }
+}

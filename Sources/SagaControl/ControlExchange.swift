@@ -1,0 +1,94 @@
+import Foundation
+
+/// One request to sagad's API, independent of the HTTP library that carries it.
+struct ControlRequest: Sendable {
+    enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
+
+    var method: Method
+    var path: String
+    var query: [(name: String, value: String)] = []
+    var headers: [(name: String, value: String)] = []
+    var body: Data?
+    /// How long the whole exchange may take; long polls add their own wait on top.
+    var timeout: Duration = .seconds(30)
+
+    /// A GET of `path` with optional query items (nil values are left out).
+    static func get(_ path: String, query: [(String, String?)] = [], timeout: Duration = .seconds(30)) -> ControlRequest {
+        ControlRequest(method: .get, path: path, query: Self.present(query), timeout: timeout)
+    }
+
+    /// A POST of `path` with `body` encoded as its JSON body.
+    static func post<Body: Encodable>(_ path: String, json body: Body) throws -> ControlRequest {
+        ControlRequest(method: .post, path: path, body: try JSONEncoder().encode(body))
+    }
+
+    /// A POST of `path` without a body.
+    static func post(_ path: String) -> ControlRequest {
+        ControlRequest(method: .post, path: path)
+    }
+
+    /// The path and percent-encoded query, as sent on the request line.
+    var uri: String {
+        guard !query.isEmpty else { return path }
+        let pairs = query.map { "\(Self.encodeQueryPart($0.name))=\(Self.encodeQueryPart($0.value))" }
+        return path + "?" + pairs.joined(separator: "&")
+    }
+
+    /// Percent-encodes one path segment, such as an order id.
+    static func pathSegment(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#;")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    private static func encodeQueryPart(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    private static func present(_ query: [(String, String?)]) -> [(name: String, value: String)] {
+        query.compactMap { name, value in value.map { (name: name, value: $0) } }
+    }
+}
+
+/// What sagad answered: the status, headers (names lowercased) and the whole body.
+struct ControlResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+
+    var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// The body as text, for messages and raw output.
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// Returns self when the status is 2xx; otherwise throws the problem the daemon reported.
+    func requireSuccess() throws -> ControlResponse {
+        guard isSuccess else { throw rejection() }
+        return self
+    }
+
+    /// The error that describes this (non-success) response.
+    func rejection() -> ControlError {
+        if let problem = Problem.decode(from: body) { return .daemonRejected(problem) }
+        return .unexpectedResponse(status: status, body: bodyText)
+    }
+
+    /// Decodes the body as `Value`, naming `path` if it does not fit the contract.
+    func decode<Value: Decodable>(_ type: Value.Type, path: String) throws -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch {
+            throw ControlError.undecodableResponse(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Seconds from a `Retry-After` header given in seconds, if present.
+    var retryAfterSeconds: Double? {
+        headers["retry-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// The real `sagad` binary running on a temporary state directory, with its output in a file.
+final class DaemonProcess: @unchecked Sendable {
+    let stateDirectory: String
+    let socket: String
+    let logPath: String
+    private(set) var process: Process?
+    private let environment: [String: String]
+    private let arguments: [String]
+
+    /// The built binaries sit next to the test bundle (`.build/<triple>/debug/`).
+    static var binDirectory: String {
+        if let override = ProcessInfo.processInfo.environment["SAGAD_BIN_DIR"] { return override }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    }
+
+    static var sagadPath: String { binDirectory + "/sagad" }
+    static var sagactlPath: String { binDirectory + "/sagactl" }
+
+    /// A fresh state directory (or `reuse`'s); `settings` become SAGAD_* variables.
+    init(settings: [String: String] = [:], arguments: [String] = [], reuse: DaemonProcess? = nil) {
+        stateDirectory = reuse?.stateDirectory ?? NSTemporaryDirectory() + "sagad-system-\(UUID().uuidString.prefix(8))"
+        socket = stateDirectory + "/run/sagad.sock"
+        logPath = stateDirectory + "-\(UUID().uuidString.prefix(4)).log"
+        // Nothing of systemd's protocol may leak in from the test process (other suites set
+        // LISTEN_*/WATCHDOG_*/NOTIFY_SOCKET while they run).
+        let systemdVariables: Set = ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC",
+                                     "WATCHDOG_PID", "JOURNAL_STREAM"]
+        var environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("SAGAD_") && !systemdVariables.contains($0.key)
+        }
+        environment["SAGAD_STATE_DIR"] = stateDirectory
+        environment["SAGAD_FULFILLMENT_WORK_MS"] = "0"
+        environment["SAGAD_LOG_PARTITIONS"] = "2"
+        for (key, value) in settings { environment["SAGAD_" + key.uppercased().replacingOccurrences(of: ".", with: "_")] = value }
+        self.environment = environment
+        self.arguments = arguments
+    }
+
+    /// Starts sagad and waits until /readyz answers 200.
+    func start(timeout: Duration = .seconds(30)) async throws {
+        let process = try launch()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                throw UnixHTTPError(description: "sagad exited with \(process.terminationStatus) during start:\n\(log)")
+            }
+            if let reply = try? UnixHTTPClient.request(socket: socket, "GET", "/readyz", timeout: 2), reply.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw UnixHTTPError(description: "sagad did not become ready in \(timeout):\n\(log)")
+    }
+
+    /// Starts sagad without waiting (for runs expected to fail).
+    @discardableResult
+    func launch() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.sagadPath)
+        process.arguments = arguments
+        process.environment = environment
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        output.seekToEndOfFile()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        self.process = process
+        return process
+    }
+
+    /// Waits for the process to exit (at most `timeout`) and returns its status.
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        guard let process else { return -1 }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline { throw UnixHTTPError(description: "sagad did not exit in \(timeout):\n\(log)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    func signal(_ number: Int32) {
+        if let pid = process?.processIdentifier { kill(pid, number) }
+    }
+
+    /// SIGTERM and wait: the exit status of a graceful stop.
+    func stop() async throws -> Int32 {
+        signal(SIGTERM)
+        return try await waitForExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func call(_ method: String, _ target: String, _ body: [String: Any]? = nil, headers: [String: String] = [:]) throws -> HTTPReply {
+        try UnixHTTPClient.json(socket: socket, method, target, body, headers: headers)
+    }
+
+    func placeOrder(amount: String? = nil, account: String? = nil) throws -> String {
+        var body: [String: Any] = [:]
+        if let amount { body["amount"] = amount }
+        if let account { body["account_id"] = account }
+        let reply = try call("POST", "/v1/orders", body)
+        guard reply.status == 201, let id = reply.json["id"] as? String else {
+            throw UnixHTTPError(description: "order not placed: \(reply.status) \(reply.text)")
+        }
+        return id
+    }
+
+    /// The order once settled (long poll).
+    func settledOrder(_ id: String, timeout: Int = 30) throws -> [String: Any] {
+        let reply = try UnixHTTPClient.request(socket: socket, "GET", "/v1/orders/\(id)?wait=terminal&timeout=\(timeout)",
+                                               timeout: TimeInterval(timeout + 10))
+        return reply.json
+    }
+
+    func balance(_ account: String = "default") throws -> String {
+        try call("GET", "/v1/accounts/\(account)").json["balance"] as? String ?? "?"
+    }
+
+    func cleanUp() {
+        if let process, process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+}
+
+/// Cents from a decimal string such as "12.34".
+func cents(_ text: String) -> Int64 {
+    let parts = text.split(separator: ".")
+    return Int64(parts[0])! * 100 + (parts.count > 1 ? Int64(parts[1].padding(toLength: 2, withPad: "0", startingAt: 0))! : 0)
+}
