@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import SagaSystemd
 import ServiceLifecycle
 
 /// The control API's listeners: the Unix socket (bound here, or inherited from systemd), and
@@ -13,19 +14,13 @@ enum ControlServer {
     ) throws -> [any Service] {
         let router = ControlRouter.build(daemon)
         var services: [any Service] = []
-        let path = configuration.resolvedControlSocket
-        let mode = configuration.controlSocketMode
-        try ControlSocket.prepare(path)
-        services.append(Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: path), serverName: "sagad"),
-            onServerRunning: { _ in
-                do { try ControlSocket.setMode(path, mode) } catch {
-                    daemon.logger.error("cannot set the socket mode", metadata: ["path": "\(path)", "error": "\(error)"])
-                }
-                onReady(path)
-            },
-            logger: daemon.logger))
+        if let descriptor = try SocketActivation.inheritedListener(named: "control") {
+            services.append(InheritedSocketServer(descriptor: descriptor, responder: router.buildResponder(), logger: daemon.logger) {
+                onReady("the socket passed by systemd (fd \(descriptor))")
+            })
+        } else {
+            services.append(try boundSocketServer(configuration: configuration, daemon: daemon, router: router, onReady: onReady))
+        }
         if let listen = configuration.httpListen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             services.append(Application(
@@ -34,5 +29,25 @@ enum ControlServer {
                 logger: daemon.logger))
         }
         return services
+    }
+
+    /// Hummingbird bound to `control.socket`, with the configured mode once it listens.
+    private static func boundSocketServer(
+        configuration: DaemonConfiguration, daemon: DaemonContext, router: Router<BasicRequestContext>,
+        onReady: @escaping @Sendable (String) -> Void
+    ) throws -> any Service {
+        let path = configuration.resolvedControlSocket
+        let mode = configuration.controlSocketMode
+        try ControlSocket.prepare(path)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: path), serverName: "sagad"),
+            onServerRunning: { _ in
+                do { try ControlSocket.setMode(path, mode) } catch {
+                    daemon.logger.error("cannot set the socket mode", metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+                onReady(path)
+            },
+            logger: daemon.logger)
     }
 }

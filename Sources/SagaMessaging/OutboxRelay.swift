@@ -47,6 +47,7 @@ public actor OutboxRelay {
                     }
                 }
             } catch {
+                if Task.isCancelled { break }
                 failures += 1
                 let delay = min(5000, 50 << min(failures, 7))
                 logger.error("outbox relay failed; retrying", metadata: [

@@ -20,7 +20,8 @@ final class DaemonProcess: @unchecked Sendable {
     static var sagactlPath: String { binDirectory + "/sagactl" }
 
     /// A fresh state directory (or `reuse`'s); `settings` become SAGAD_* variables.
-    init(settings: [String: String] = [:], arguments: [String] = [], reuse: DaemonProcess? = nil) {
+    init(settings: [String: String] = [:], arguments: [String] = [], reuse: DaemonProcess? = nil,
+         environment extra: [String: String] = [:]) {
         stateDirectory = reuse?.stateDirectory ?? NSTemporaryDirectory() + "sagad-system-\(UUID().uuidString.prefix(8))"
         socket = stateDirectory + "/run/sagad.sock"
         logPath = stateDirectory + "-\(UUID().uuidString.prefix(4)).log"
@@ -35,6 +36,7 @@ final class DaemonProcess: @unchecked Sendable {
         environment["SAGAD_FULFILLMENT_WORK_MS"] = "0"
         environment["SAGAD_LOG_PARTITIONS"] = "2"
         for (key, value) in settings { environment["SAGAD_" + key.uppercased().replacingOccurrences(of: ".", with: "_")] = value }
+        environment.merge(extra) { _, new in new }
         self.environment = environment
         self.arguments = arguments
     }
@@ -55,10 +57,10 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Starts sagad without waiting (for runs expected to fail).
     @discardableResult
-    func launch() throws -> Process {
+    func launch(via wrapper: [String] = []) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.sagadPath)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? Self.sagadPath)
+        process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [Self.sagadPath] + arguments
         process.environment = environment
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
