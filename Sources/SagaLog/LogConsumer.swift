@@ -40,12 +40,12 @@ public final class LogConsumer: MessageConsumer, Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
-            let seen = log.signal.version
+            let seen = log.signal.version(of: SagaLog.appendKey)
             let records = try readAvailable(maxRecords: maxRecords)
             if !records.isEmpty { return records }
             let remaining = clock.now.duration(to: deadline)
             if remaining <= .zero || Task.isCancelled { return [] }
-            await log.signal.wait(changingFrom: seen, timeout: remaining)
+            await log.signal.wait(for: SagaLog.appendKey, changingFrom: seen, timeout: remaining)
         }
     }
 

@@ -15,7 +15,10 @@ public final class SagaLog: MessageLog, Sendable {
     public let directory: String
     public let configuration: LogConfiguration
     let logger: Logger
-    let signal = AppendSignal()
+    /// Wakes waiting consumers when records become visible or group membership changes, so
+    /// that consumers never poll the disk.
+    let signal = KeyedChangeSignal()
+    static let appendKey = "log"
     private let writer: GroupCommitWriter
     private let lock: DirectoryLock
     private let state: Mutex<State>
@@ -47,7 +50,7 @@ public final class SagaLog: MessageLog, Sendable {
         self.logger = logger
         self.lock = lock
         let signal = self.signal
-        self.writer = GroupCommitWriter(durability: configuration.durability) { signal.notify() }
+        self.writer = GroupCommitWriter(durability: configuration.durability) { signal.notify([SagaLog.appendKey]) }
         self.state = Mutex(State())
 
         let marker = directory + "/" + Self.markerName
@@ -232,7 +235,7 @@ public final class SagaLog: MessageLog, Sendable {
         let group = try consumerGroup(name)
         let member = memberID ?? "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
         group.join(member: member, topics: topics, partitionCounts: counts)
-        signal.notify()
+        signal.notify([Self.appendKey])
         return LogConsumer(group: name, memberID: member, topics: topics, log: self, membership: group)
     }
 
@@ -253,7 +256,7 @@ public final class SagaLog: MessageLog, Sendable {
     func leave(group: ConsumerGroup, member: String) {
         let counts = state.withLock { $0.topics.mapValues { $0.partitions.count } }
         group.leave(member: member, partitionCounts: counts)
-        signal.notify()
+        signal.notify([Self.appendKey])
     }
 
     /// Where a member newly owning `key` starts: the committed offset, clamped into the
@@ -342,7 +345,7 @@ public final class SagaLog: MessageLog, Sendable {
         }
         guard let topics else { return }
         writer.stop()
-        signal.notify()
+        signal.notify([Self.appendKey])
         defer { lock.release() }
         for topic in topics { for partition in topic.partitions { try partition.closeCleanly() } }
         do {

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Lets tasks wait until something identified by a key changes (for example an order's
-/// status), without polling: a change bumps the key's version and wakes its waiters.
+/// Lets tasks wait until something identified by a key changes (new records in the log, an
+/// order's status), without polling: a change bumps the key's version and wakes its waiters.
 public final class KeyedChangeSignal: Sendable {
     private struct Waiter {
         var key: String
