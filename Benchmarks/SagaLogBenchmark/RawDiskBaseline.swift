@@ -5,21 +5,24 @@ import Glibc
 /// What the disk does without the log in the way, measured in the same run as the log so the
 /// ratios hold on a noisy machine.
 enum RawDiskBaseline {
-    /// Plain sequential `write`s of `chunk`-sized buffers totalling `totalBytes`; bytes/s.
-    static func sequentialWrite(directory: String, totalBytes: Int, chunk: Int) -> Double {
+    /// Plain sequential `write`s of `chunk`-sized buffers for `duration`, then one
+    /// `fdatasync` (like `dd conv=fdatasync`): the disk's bandwidth, in bytes/s.
+    static func sequentialWrite(directory: String, duration: Duration, chunk: Int) -> Double {
         let path = directory + "/raw-sequential"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         precondition(fd >= 0, "cannot create \(path)")
         defer { close(fd); unlink(path) }
         let buffer = [UInt8](repeating: 0x5A, count: chunk)
-        let start = ContinuousClock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         var written = 0
-        while written < totalBytes {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress!, min(chunk, totalBytes - written)) }
+        while clock.now - start < duration {
+            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress!, chunk) }
             precondition(n > 0, "write failed: errno \(errno)")
             written += n
         }
-        return Double(written) / (ContinuousClock.now - start).seconds
+        precondition(fdatasync(fd) == 0, "fdatasync failed: errno \(errno)")
+        return Double(written) / (clock.now - start).seconds
     }
 
     /// `write` of one `recordBytes` record followed by `fdatasync`, repeated for `duration`;

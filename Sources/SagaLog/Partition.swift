@@ -56,6 +56,9 @@ final class Partition: Sendable {
         }
     }
 
+    /// Appends waiting for the writer.
+    var queuedAppends: Int { state.withLock { $0.queue.count } }
+
     /// Fails everything still queued (the writer has stopped).
     func failQueued(with error: SagaLogError) {
         let queued = state.withLock { state in
