@@ -70,7 +70,12 @@ public final class EventConsumer: Sendable {
             consumer.close()
             pause.acknowledgeLeft()
         }
+        var lastPurge = ContinuousClock.now
         while !Task.isCancelled && !pause.isPaused {
+            if ContinuousClock.now - lastPurge > Self.inboxPurgeInterval {
+                lastPurge = ContinuousClock.now
+                await purgeInbox()
+            }
             do {
                 let records = try await consumer.poll(maxRecords: batchSize, timeout: .milliseconds(500))
                 guard !records.isEmpty else { continue }
@@ -83,6 +88,19 @@ public final class EventConsumer: Sendable {
                 logger.error("consumer loop error; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
             }
+        }
+    }
+
+    /// Inbox entries older than this are forgotten: far beyond any redelivery (a restart, a
+    /// rebalance, a relay retry replays at most minutes of events).
+    static let inboxHorizonMillis: Int64 = 7 * 24 * 3600 * 1000
+    static let inboxPurgeInterval: Duration = .seconds(600)
+
+    private func purgeInbox() async {
+        do {
+            try await database.write { db in try Inbox.purge(olderThan: Self.inboxHorizonMillis, in: db) }
+        } catch {
+            logger.warning("inbox purge failed", metadata: ["group": "\(group)", "error": "\(error)"])
         }
     }
 
