@@ -59,8 +59,13 @@ final class DaemonProcess: @unchecked Sendable {
     @discardableResult
     func launch(via wrapper: [String] = []) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrapper.first ?? Self.sagadPath)
-        process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [Self.sagadPath] + arguments
+        // setpriv --pdeathsig: the daemon gets SIGKILL if this test process dies first, so a
+        // crashed test run leaves no daemons behind.
+        let guardian = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+            ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
+        let command = guardian + wrapper + [Self.sagadPath] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = environment
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
