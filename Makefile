@@ -5,9 +5,11 @@ SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 STATE_DIR ?= ./var
 APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
+# For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl.
+TEST_APT_PACKAGES := prometheus systemd curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench deps clean help
+.PHONY: run test build bench deps test-deps clean help
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
@@ -25,17 +27,38 @@ deps:
 	fi
 	@test -x "$(SWIFT)" || { echo "swift not found (looked on PATH and in /opt/swift/usr/bin)"; exit 1; }
 
+test-deps:
+	@missing=""; for p in $(TEST_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing for the tests:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
 run: build
 	mkdir -p $(STATE_DIR)/run
-	$(SWIFT) run sagad --state-dir $(STATE_DIR)
+	$(SWIFT) run sagad --config config/sagad.yaml --state-dir $(STATE_DIR)
 
-test: deps
+# The systemd-environment tests change process-wide variables (NOTIFY_SOCKET, LISTEN_FDS…),
+# so they run on their own before everything else runs in parallel. Then the systemd harness
+# (real systemd as PID 1 in namespaces) runs, or says why it is skipped.
+test: deps test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.txt; status=$${PIPESTATUS[0]}; \
-	  echo; grep -E "Test run with" .build/test-output.txt | tail -n 1; exit $$status
+	@mkdir -p .build
+	$(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
+	  test $${PIPESTATUS[0]} -eq 0
+	$(SWIFT) test --skip-build --skip SagaSystemdTests 2>&1 | tee .build/test-output.txt; \
+	  test $${PIPESTATUS[0]} -eq 0
+	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
+	  test $${PIPESTATUS[0]} -eq 0
+	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt; \
+	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
+	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt | awk '{s+=$$4} END {print s}'); \
+	  echo "swift: $$total passed, 0 failed"
 
 bench: deps
 	$(SWIFT) build -c release --product SagaLogBenchmark
@@ -43,3 +66,75 @@ bench: deps
 
 clean:
 	rm -rf .build $(STATE_DIR)/bench
+
+## --- Deploy with systemd (see systemd/README.md) -------------------------------------
+# `make install` builds the release binaries and installs them with the systemd units, the
+# sagad user (systemd-sysusers), the default configuration and shell completions.
+# PREFIX=/usr suits packages; DESTDIR=/tmp/stage stages without touching the system.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
+RELEASE_DIR := .build/release
+# The shipped units name /usr/local and /etc; rewrite them for other PREFIX/SYSCONFDIR values.
+UNIT_PATHS := sed -e 's|/usr/local/bin/sagad|$(BINDIR)/sagad|g' -e 's|/etc/sagad/|$(SYSCONFDIR)/sagad/|g'
+# The default configuration with the paths systemd provides: /var/lib/sagad and /run/sagad.
+SYSTEM_CONFIG := sed -e 's|^state_dir:.*|state_dir: /var/lib/sagad|' \
+	-e '/^control:/,/^[^ \#]/ s|^  socket:.*|  socket: /run/sagad/sagad.sock|' config/sagad.yaml
+# Only touch the running system (user, daemon-reload) for a real install, not a staged one.
+LIVE_SYSTEM := [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]
+
+.PHONY: install uninstall test-systemd
+
+install: deps
+	$(SWIFT) build -c release --product sagad
+	$(SWIFT) build -c release --product sagactl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/sagad
+	install -m 0755 $(RELEASE_DIR)/sagad $(RELEASE_DIR)/sagactl $(DESTDIR)$(BINDIR)/
+	$(UNIT_PATHS) systemd/sagad.service > $(DESTDIR)$(UNITDIR)/sagad.service
+	$(UNIT_PATHS) systemd/sagad.socket > $(DESTDIR)$(UNITDIR)/sagad.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sagad.service $(DESTDIR)$(UNITDIR)/sagad.socket
+	install -m 0644 systemd/sagad.sysusers $(DESTDIR)$(SYSUSERSDIR)/sagad.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml ]; then \
+	  echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml"; \
+	else \
+	  $(SYSTEM_CONFIG) > $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml && \
+	  chmod 0644 $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml && \
+	  echo "installed $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml"; \
+	fi
+	install -d $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
+	$(RELEASE_DIR)/sagactl --generate-completion-script bash > $(DESTDIR)$(BASH_COMPLETION_DIR)/sagactl
+	$(RELEASE_DIR)/sagactl --generate-completion-script zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_sagactl
+	$(RELEASE_DIR)/sagactl --generate-completion-script fish > $(DESTDIR)$(FISH_COMPLETION_DIR)/sagactl.fish
+	@if $(LIVE_SYSTEM); then \
+	  systemd-sysusers $(SYSUSERSDIR)/sagad.conf && \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi && \
+	  echo "next: systemctl enable --now sagad.socket sagad.service"; \
+	fi
+
+uninstall:
+	-@if $(LIVE_SYSTEM) && [ -d /run/systemd/system ]; then \
+	  systemctl disable --now sagad.service sagad.socket; \
+	fi
+	rm -f $(DESTDIR)$(BINDIR)/sagad $(DESTDIR)$(BINDIR)/sagactl
+	rm -f $(DESTDIR)$(UNITDIR)/sagad.service $(DESTDIR)$(UNITDIR)/sagad.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/sagad.conf
+	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/sagactl $(DESTDIR)$(ZSH_COMPLETION_DIR)/_sagactl \
+	  $(DESTDIR)$(FISH_COMPLETION_DIR)/sagactl.fish
+	@config=$(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml; \
+	if [ -e "$$config" ] && ! $(SYSTEM_CONFIG) | cmp -s - "$$config"; then \
+	  echo "keeping $$config: it differs from the default"; \
+	else \
+	  rm -f "$$config"; rmdir $(DESTDIR)$(SYSCONFDIR)/sagad 2>/dev/null || true; \
+	fi
+	-@if $(LIVE_SYSTEM) && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "left in place: the state in /var/lib/sagad and the sagad user"
+
+## Builds the debug sagad and checks it under a real systemd (root and namespaces needed; skipped otherwise).
+test-systemd: deps
+	$(SWIFT) build --product sagad
+	Tests/systemd/run.sh .build/debug/sagad

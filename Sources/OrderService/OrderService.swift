@@ -68,28 +68,7 @@ public actor OrderService {
         let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
         let limit = settings.maxInFlight
         let id = SortableID.make()
-        let outcome: (OrderView, replayed: Bool)
-        do {
-            outcome = try await insertOrder(
-                id: id, amount: amount, account: account, fingerprint: fingerprint, idempotencyKey: idempotencyKey, limit: limit)
-        } catch let error as OrderError {
-            if case .overloaded = error {
-                Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", "overloaded")]).increment()
-            }
-            throw error
-        }
-        Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
-            .increment()
-        if !outcome.replayed { relay.wake() }
-        return outcome
-    }
-
-    /// The order, its first history entry, its idempotency key and its `order_pending` event
-    /// in one transaction — or the earlier order of a repeated key.
-    private func insertOrder(
-        id: String, amount: Int64, account: String, fingerprint: String, idempotencyKey: String?, limit: Int
-    ) async throws -> (OrderView, replayed: Bool) {
-        try await database.write { db in
+        let outcome: (OrderView, replayed: Bool) = try await database.write { db in
             if let key = idempotencyKey,
                let row = try Row.fetchOne(db, sql: "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", arguments: [key]) {
                 guard row["fingerprint"] as String == fingerprint else { throw OrderError.idempotencyKeyReused(key) }
@@ -97,7 +76,10 @@ public actor OrderService {
             }
             let inFlight = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM orders WHERE status IN ('created', 'processing')") ?? 0
-            if inFlight >= limit { throw OrderError.overloaded(inFlight: inFlight, limit: limit) }
+            if inFlight >= limit {
+                Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", "overloaded")]).increment()
+                throw OrderError.overloaded(inFlight: inFlight, limit: limit)
+            }
             let now = nowMillis()
             try db.execute(
                 sql: "INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?)",
@@ -112,6 +94,10 @@ public actor OrderService {
             return (OrderView(id: id, status: .created, amountCents: amount, accountID: account,
                               createdAtMillis: now, updatedAtMillis: now, history: nil), false)
         }
+        Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
+            .increment()
+        if !outcome.replayed { relay.wake() }
+        return outcome
     }
 
     /// Cancels an order that is still `created`; an already canceled order is returned as is.
