@@ -43,21 +43,24 @@ run: build
 	mkdir -p $(STATE_DIR)/run
 	$(SWIFT) run sagad --config config/sagad.yaml --state-dir $(STATE_DIR)
 
-# The systemd-environment tests change process-wide variables (NOTIFY_SOCKET, LISTEN_FDS…),
-# so they run on their own before everything else runs in parallel. Then the systemd harness
-# (real systemd as PID 1 in namespaces) runs, or says why it is skipped.
+# Three runs: the systemd-environment tests (they check process-wide variables such as
+# NOTIFY_SOCKET and LISTEN_FDS), the unit tests, then the system tests that start the real
+# binaries (apart from the unit tests' descriptor churn while they spawn processes). Then the
+# systemd harness (real systemd as PID 1 in namespaces) runs, or says why it is skipped.
 test: deps test-deps
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
 	$(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
-	$(SWIFT) test --skip-build --skip SagaSystemdTests 2>&1 | tee .build/test-output.txt; \
+	$(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests 2>&1 | tee .build/test-output.txt; \
+	  test $${PIPESTATUS[0]} -eq 0
+	$(SWIFT) test --skip-build --filter SystemTests 2>&1 | tee .build/test-system.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
 	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
-	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt; \
+	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
-	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt | awk '{s+=$$4} END {print s}'); \
+	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt | awk '{s+=$$4} END {print s}'); \
 	  echo "swift: $$total passed, 0 failed"
 
 bench: deps

@@ -107,7 +107,7 @@ import Testing
         check.standardInput = input
         check.standardOutput = output
         check.standardError = output
-        try check.run()
+        try ProcessLauncher.run(check)
         input.fileHandleForWriting.write(metrics.body)
         try input.fileHandleForWriting.close()
         check.waitUntilExit()

@@ -72,7 +72,7 @@ final class DaemonProcess: @unchecked Sendable {
         output.seekToEndOfFile()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try ProcessLauncher.run(process)
         self.process = process
         return process
     }

@@ -132,7 +132,7 @@ import Testing
         curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"]
         let pipe = Pipe()
         curl.standardOutput = pipe
-        try curl.run()
+        try ProcessLauncher.run(curl)
         curl.waitUntilExit()
         #expect(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
         #expect(try await daemon.stop() == 0)

@@ -12,7 +12,7 @@ func sagactl(_ arguments: [String], socket: String) throws -> (status: Int32, ou
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
-    try process.run()
+    try ProcessLauncher.run(process)
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
