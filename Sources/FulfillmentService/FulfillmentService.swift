@@ -67,7 +67,6 @@ public actor FulfillmentService {
     }
 
     public func updateSettings(_ settings: FulfillmentSettings) { self.settings = settings }
-    public var currentSettings: FulfillmentSettings { settings }
 
     // MARK: Events
 
@@ -179,9 +178,6 @@ public actor FulfillmentService {
                 .flatMap(FulfillmentStatus.init(rawValue:))
         }
     }
-
-    /// Orders being worked on or waiting for a worker.
-    public var workInProgress: Int { running + queued.count }
 
     public func outboxBacklog() async throws -> Int { try await relay.backlog() }
 }

@@ -12,17 +12,14 @@ public final class DaemonContext: Sendable {
 
     public let runtime: SagaRuntime
     public let metrics: PrometheusCollectorRegistry
+    public let logger: Logger
     private let phaseState = Mutex(Phase.starting)
-    private let loggerState: Mutex<Logger>
 
     init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger) {
         self.runtime = runtime
         self.metrics = metrics
-        self.loggerState = Mutex(logger)
+        self.logger = logger
     }
-
-    public var logger: Logger { loggerState.withLock { $0 } }
-    func setLogLevel(_ level: Logger.Level) { loggerState.withLock { $0.logLevel = level } }
 
     public var phase: Phase { phaseState.withLock { $0 } }
     func setPhase(_ phase: Phase) { phaseState.withLock { $0 = phase } }

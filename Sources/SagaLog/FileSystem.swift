@@ -39,11 +39,6 @@ enum FileSystem {
         if unlink(path) != 0 && errno != ENOENT { throw SagaLogError.io(operation: "unlink", path: path, errno: errno) }
     }
 
-    static func removeDirectory(_ path: String) throws {
-        for name in try list(path) { try remove(path + "/" + name) }
-        if rmdir(path) != 0 && errno != ENOENT { throw SagaLogError.io(operation: "rmdir", path: path, errno: errno) }
-    }
-
     /// Makes a directory entry change (create, rename, unlink) durable.
     static func syncDirectory(_ path: String) throws {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -80,11 +75,6 @@ enum FileSystem {
         return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
     }
 
-    static func fileSize(_ path: String) -> Int64? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Int64(info.st_size)
-    }
 }
 
 /// Milliseconds since the Unix epoch, from the real-time clock.

@@ -25,12 +25,6 @@ final class Segment: Sendable {
         var firstAppendMillis: Int64?
     }
 
-    /// A consistent view for a reader.
-    struct Snapshot: Sendable {
-        var size: Int64
-        var nextOffset: Int64
-    }
-
     static func fileName(baseOffset: Int64, suffix: String) -> String {
         let digits = String(baseOffset)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "." + suffix
@@ -62,7 +56,6 @@ final class Segment: Sendable {
     }
 
     var snapshotIndex: OffsetIndex { state.withLock { $0.index } }
-    var snapshot: Snapshot { state.withLock { Snapshot(size: $0.size, nextOffset: $0.nextOffset) } }
     var size: Int64 { state.withLock { $0.size } }
     var nextOffset: Int64 { state.withLock { $0.nextOffset } }
     var firstAppendMillis: Int64? { state.withLock { $0.firstAppendMillis } }
