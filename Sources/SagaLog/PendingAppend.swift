@@ -11,6 +11,7 @@ struct PendingAppend: Sendable {
     /// Encodes `records`; the result's completion receives the first offset.
     init(records: [ProducerRecord], now: Int64, completion: @escaping @Sendable (Result<Int64, SagaLogError>) -> Void) {
         var frames: [UInt8] = []
+        frames.reserveCapacity(records.reduce(0) { $0 + RecordFrame.encodedLength(of: $1) })
         var starts: [Int] = []
         starts.reserveCapacity(records.count)
         for record in records {

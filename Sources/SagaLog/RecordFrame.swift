@@ -19,10 +19,10 @@ enum RecordFrame {
     static let minimumLength = 36
 
     /// Appends `record` to `buffer` with offset and CRC left as zero: the writer fills them in
-    /// with `seal` once it knows the offset.
+    /// with `seal` once it knows the offset. Callers reserve capacity for a whole batch first
+    /// (reserving per record would reallocate to the exact size every time).
     static func encode(_ record: ProducerRecord, timestampMillis: Int64, into buffer: inout [UInt8]) {
         let start = buffer.count
-        buffer.reserveCapacity(start + encodedLength(of: record))
         appendInteger(UInt32(0), to: &buffer)
         appendInteger(UInt32(0), to: &buffer)
         buffer.append(magic)
