@@ -47,14 +47,15 @@ run: build
 # NOTIFY_SOCKET and LISTEN_FDS), the unit tests, then the system tests that start the real
 # binaries (apart from the unit tests' descriptor churn while they spawn processes). Then the
 # systemd harness (real systemd as PID 1 in namespaces) runs, or says why it is skipped.
+# Each run has a time limit, so a hung test fails the build instead of stalling CI.
 test: deps test-deps
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
-	$(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
+	timeout 600 $(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
-	$(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests 2>&1 | tee .build/test-output.txt; \
+	timeout 900 $(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests 2>&1 | tee .build/test-output.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
-	$(SWIFT) test --skip-build --filter SystemTests 2>&1 | tee .build/test-system.txt; \
+	timeout 900 $(SWIFT) test --skip-build --filter SystemTests 2>&1 | tee .build/test-system.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
 	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
