@@ -16,25 +16,24 @@ help:
 	@echo "make test   build and run the unit, system and crash tests"
 	@echo "make bench  release build of the log benchmark, with raw-disk baselines"
 
-## Installs the system packages the build links against, only when one is missing.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+## Installs the system packages the build links against (and, for `make test`, the tools the
+## tests use), only when one is missing: one `apt-get update`, one `apt-get install`.
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
-	@test -x "$(SWIFT)" || { echo "swift not found (looked on PATH and in /opt/swift/usr/bin)"; exit 1; }
-
-test-deps:
-	@missing=""; for p in $(TEST_APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing for the tests:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@test -x "$(SWIFT)" || { echo "swift not found (looked on PATH and in /opt/swift/usr/bin)"; exit 1; }
+endef
+
+deps:
+	$(call install_missing,$(APT_PACKAGES))
+
+test-deps:
+	$(call install_missing,$(APT_PACKAGES) $(TEST_APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -48,7 +47,7 @@ run: build
 # binaries (apart from the unit tests' descriptor churn while they spawn processes). Then the
 # systemd harness (real systemd as PID 1 in namespaces) runs, or says why it is skipped.
 # Each run has a time limit, so a hung test fails the build instead of stalling CI.
-test: deps test-deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
 	timeout 600 $(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
