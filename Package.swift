@@ -100,7 +100,8 @@ let package = Package(
         .testTarget(name: "SagaDaemonTests", dependencies: ["SagaDaemon"]),
         .testTarget(name: "SagaControlTests", dependencies: ["SagaControl"]),
         // Starts the real sagad and sagactl binaries; depends on them so they are built first.
-        .testTarget(name: "SystemTests", dependencies: ["sagad", "sagactl"]),
+        // GRDB reads a stopped daemon's databases (the payment journal) to check the invariants.
+        .testTarget(name: "SystemTests", dependencies: ["sagad", "sagactl", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -65,13 +65,36 @@ import Testing
         let id = try daemon.placeOrder(amount: "1.00")
         #expect(try daemon.settledOrder(id)["status"] as? String == "finished")
 
-        // Idempotency: a repeat returns the same order.
+        // Idempotency: a repeat returns the same order and places no second one.
+        let countBefore = try orderCount(daemon)
         let first = try daemon.call("POST", "/v1/orders", ["amount": "2.00"], headers: ["Idempotency-Key": "abc"])
+        #expect(first.status == 201, "first POST: \(first.status) \(first.text)")
+        #expect(first.header("idempotent-replayed") == nil)
+        let firstID = try #require(first.json["id"] as? String, "first POST answered no order id: \(first.text)")
+        #expect(first.json["amount"] as? String == "2.00")
         let repeatReply = try daemon.call("POST", "/v1/orders", ["amount": "2.00"], headers: ["Idempotency-Key": "abc"])
-        #expect(first.json["id"] as? String == repeatReply.json["id"] as? String)
+        #expect(repeatReply.status == 201, "repeat POST: \(repeatReply.status) \(repeatReply.text)")
+        #expect(repeatReply.json["id"] as? String == firstID)
         #expect(repeatReply.header("idempotent-replayed") == "true")
-        _ = try expectProblem(409, "POST", "/v1/orders", body: #"{"amount": "3.00"}"#, headers: ["Idempotency-Key": "abc"])
+        let reused = try expectProblem(409, "POST", "/v1/orders", body: #"{"amount": "3.00"}"#, headers: ["Idempotency-Key": "abc"])
+        #expect(reused["type"] as? String == "https://sagad.dev/problems/idempotency-key-reused")
+        let other = try daemon.call("POST", "/v1/orders", ["amount": "2.00"], headers: ["Idempotency-Key": "abd"])
+        #expect(other.status == 201)
+        #expect(other.json["id"] as? String != firstID, "a different key must place a different order")
+        #expect(try orderCount(daemon) == countBefore + 2)
         #expect(try await daemon.stop() == 0)
+    }
+
+    /// Every order the daemon knows, counted across pages.
+    func orderCount(_ daemon: DaemonProcess) throws -> Int {
+        var count = 0
+        var after: String? = nil
+        repeat {
+            let page = try daemon.call("GET", "/v1/orders?limit=1000" + (after.map { "&after=\($0)" } ?? "")).json
+            count += (page["orders"] as? [[String: Any]] ?? []).count
+            after = page["next_after"] as? String
+        } while after != nil
+        return count
     }
 
     @Test func overloadGets503WithRetryAfter() async throws {

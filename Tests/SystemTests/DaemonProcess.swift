@@ -122,6 +122,22 @@ final class DaemonProcess: @unchecked Sendable {
         return reply.json
     }
 
+    /// Every order the daemon knows, read page by page.
+    func allOrders(status: String? = nil) throws -> [[String: Any]] {
+        var orders: [[String: Any]] = []
+        var after: String? = nil
+        repeat {
+            var target = "/v1/orders?limit=1000"
+            if let status { target += "&status=\(status)" }
+            if let after { target += "&after=\(after)" }
+            let page = try call("GET", target)
+            guard page.status == 200 else { throw UnixHTTPError(description: "GET \(target): \(page.status) \(page.text)") }
+            orders += page.json["orders"] as? [[String: Any]] ?? []
+            after = page.json["next_after"] as? String
+        } while after != nil
+        return orders
+    }
+
     func balance(_ account: String = "default") throws -> String {
         try call("GET", "/v1/accounts/\(account)").json["balance"] as? String ?? "?"
     }
