@@ -2,8 +2,21 @@
 struct LogPresenter {
     var timestamps = TimestampFormatter(includeMilliseconds: true)
 
-    /// The `topics` table: TOPIC, PARTITION, START, END, BYTES, SEGMENTS.
+    /// The `topics` table, one row per topic: TOPIC, PARTITIONS, RECORDS, BYTES, SEGMENTS.
     func topicsTable(_ partitions: [PartitionInfo]) -> TextTable {
+        var table = TextTable([
+            .init("TOPIC"), .init("PARTITIONS", .right), .init("RECORDS", .right), .init("BYTES", .right),
+            .init("SEGMENTS", .right),
+        ])
+        for (topic, parts) in Dictionary(grouping: partitions, by: \.topic).sorted(by: { $0.key < $1.key }) {
+            table.append([topic, String(parts.count), String(parts.reduce(0) { $0 + $1.endOffset - $1.startOffset }),
+                          String(parts.reduce(0) { $0 + $1.bytes }), String(parts.reduce(0) { $0 + $1.segments })])
+        }
+        return table
+    }
+
+    /// The `topics --partitions` table: TOPIC, PARTITION, START, END, BYTES, SEGMENTS.
+    func partitionsTable(_ partitions: [PartitionInfo]) -> TextTable {
         var table = TextTable([
             .init("TOPIC"), .init("PARTITION", .right), .init("START", .right), .init("END", .right),
             .init("BYTES", .right), .init("SEGMENTS", .right),
@@ -42,9 +55,9 @@ struct LogPresenter {
         return table
     }
 
-    /// The line `tail` prints for one record: offset, time, key, headers, value.
+    /// The line `tail` prints for one record: partition/offset, time, key, headers, value.
     func recordLine(_ record: LogRecord) -> String {
-        "\(record.offset)  \(timestamps.format(record.timestamp))  key=\(record.key)  "
+        "\(record.partition)/\(record.offset)  \(timestamps.format(record.timestamp))  key=\(record.key)  "
             + "\(headerText(record.headers))  \(record.value)"
     }
 

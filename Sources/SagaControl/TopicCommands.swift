@@ -4,9 +4,16 @@ import ArgumentParser
 struct TopicsCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",
-        abstract: "List every topic partition of the log with its offsets and size.",
-        discussion: "START is the oldest offset still kept, END the offset the next record will get."
+        abstract: "List the log's topics with their record counts and size.",
+        discussion: """
+            One row per topic: its partitions, the records it keeps (summed over partitions), \
+            bytes and segments. --partitions shows each partition instead: START is the oldest \
+            offset still kept, END the offset the next record will get.
+            """
     )
+
+    @Flag(help: "One row per partition, with its START and END offsets.")
+    var partitions = false
 
     @OptionGroup var global: GlobalOptions
 
@@ -15,28 +22,33 @@ struct TopicsCommand: DaemonCommand {
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let list = try response.decode(PartitionList.self, path: request.path)
-        session.printTable(LogPresenter().topicsTable(list.partitions))
+        let presenter = LogPresenter()
+        session.printTable(partitions ? presenter.partitionsTable(list.partitions) : presenter.topicsTable(list.partitions))
     }
 }
 
-/// `sagactl tail TOPIC`: peeks at a partition's records, optionally following new ones.
+/// `sagactl tail TOPIC`: peeks at a topic's records (every partition, or one), optionally
+/// following new ones.
 struct TailCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
-        abstract: "Print the latest records of a topic partition.",
+        abstract: "Print the latest records of a topic.",
         discussion: """
-            Prints offset, time, key, headers and value of each record, starting 10 records \
-            before the end (or at the start with --from-beginning). --follow keeps polling \
-            every 500 ms for new records until interrupted. With --json, prints one JSON \
-            object per record and line.
+            Prints partition/offset, time, key, headers and value of each record: the last 10 \
+            records of the topic by time (of one partition with --partition), or every record \
+            kept with --from-beginning. --follow keeps polling every 500 ms for new records \
+            until interrupted. With --json, prints one JSON object per record and line.
             """
     )
 
     @Argument(help: "The topic, e.g. order_pending (see 'sagactl topics').")
     var topic: String
 
-    @Option(help: ArgumentHelp("The partition to read.", valueName: "n"))
-    var partition = 0
+    @Option(help: ArgumentHelp("Read only this partition.", valueName: "n"))
+    var partition: Int?
+
+    @Option(help: ArgumentHelp("How many of the latest records to print first.", valueName: "n"))
+    var last = 10
 
     @Flag(help: "Start at the oldest record still kept.")
     var fromBeginning = false
@@ -47,22 +59,27 @@ struct TailCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard partition >= 0 else { throw ValidationError("--partition must be 0 or more.") }
+        if let partition, partition < 0 { throw ValidationError("--partition must be 0 or more.") }
+        guard last >= 0 else { throw ValidationError("--last must be 0 or more.") }
     }
 
     func perform(with session: DaemonSession) async throws {
-        let partitions = try await session.client.fetch(PartitionList.self, .get("/v1/topics")).partitions
-        guard let info = partitions.first(where: { $0.topic == topic && $0.partition == partition }) else {
-            throw ControlError.notFound("topic \(topic) has no partition \(partition) (see 'sagactl topics')")
+        let all = try await session.client.fetch(PartitionList.self, .get("/v1/topics")).partitions
+        let selected = all.filter { $0.topic == topic && (partition == nil || $0.partition == partition) }
+        guard !selected.isEmpty else {
+            let what = partition.map { "topic \(topic) has no partition \($0)" } ?? "no topic \(topic)"
+            throw ControlError.notFound("\(what) (see 'sagactl topics')")
         }
-        let start = fromBeginning ? info.startOffset : max(info.startOffset, info.endOffset - 10)
         let path = "/v1/topics/\(ControlRequest.pathSegment(topic))/records"
         let client = session.client
-        let tail = RecordTail(follow: follow)
+        let tail = RecordTail(
+            follow: follow, latest: fromBeginning ? nil : last,
+            starts: Dictionary(uniqueKeysWithValues: selected.map {
+                ($0.partition, fromBeginning ? $0.startOffset : max($0.startOffset, $0.endOffset - last))
+            }))
         let presenter = LogPresenter()
         try await tail.run(
-            from: start,
-            fetch: { [partition] offset, limit in
+            fetch: { partition, offset, limit in
                 try await client.fetch(RecordPage.self, .get(path, query: [
                     ("partition", String(partition)), ("offset", String(offset)), ("limit", String(limit)),
                 ])).records
@@ -77,28 +94,39 @@ struct TailCommand: DaemonCommand {
     }
 }
 
-/// Reads a partition page by page from an offset; at the end it stops, or with `follow`
-/// waits `pollInterval` and asks again.
+/// Reads partitions page by page from an offset each; prints what each pass found in time
+/// order (the first pass only its `latest` records, when set). At the end it stops, or with
+/// `follow` waits `pollInterval` and asks again.
 struct RecordTail: Sendable {
-    typealias Fetch = @Sendable (_ offset: Int, _ limit: Int) async throws -> [LogRecord]
+    typealias Fetch = @Sendable (_ partition: Int, _ offset: Int, _ limit: Int) async throws -> [LogRecord]
 
     var follow: Bool
+    /// How many records the first pass prints (the newest); `nil` prints them all.
+    var latest: Int?
+    /// The offset to start at, per partition.
+    var starts: [Int: Int]
     var pageSize = 100
     var pollInterval: Duration = .milliseconds(500)
 
-    /// Calls `onRecord` for each record from `offset` on; returns at the end unless following.
-    func run(from offset: Int, fetch: Fetch, onRecord: (LogRecord) -> Void) async throws {
-        var next = offset
+    func run(fetch: Fetch, onRecord: (LogRecord) -> Void) async throws {
+        var next = starts
+        var firstPass = true
         while true {
-            let records = try await fetch(next, pageSize)
-            for record in records where record.offset >= next {
-                onRecord(record)
-                next = record.offset + 1
+            var found: [LogRecord] = []
+            for partition in next.keys.sorted() {
+                while true {
+                    let page = try await fetch(partition, next[partition]!, pageSize).filter { $0.offset >= next[partition]! }
+                    found += page
+                    if let last = page.last { next[partition] = last.offset + 1 }
+                    if page.count < pageSize { break }
+                }
             }
-            if records.count < pageSize {
-                guard follow else { return }
-                try await Task.sleep(for: pollInterval)
-            }
+            found.sort { ($0.timestamp, $0.partition, $0.offset) < ($1.timestamp, $1.partition, $1.offset) }
+            if firstPass, let latest { found = Array(found.suffix(latest)) }
+            found.forEach(onRecord)
+            firstPass = false
+            guard follow else { return }
+            try await Task.sleep(for: pollInterval)
         }
     }
 }

@@ -101,19 +101,33 @@ struct EndToEndTests {
         ])
     }
 
-    @Test("topics prints TOPIC, PARTITION, START, END, BYTES, SEGMENTS sorted")
+    static let threePartitions = """
+        {"partitions":[
+         {"topic":"order_pending","partition":1,"start_offset":0,"end_offset":1200,"bytes":301234,"segments":2},
+         {"topic":"checkout_successful","partition":0,"start_offset":40,"end_offset":980,"bytes":190000,"segments":1},
+         {"topic":"order_pending","partition":0,"start_offset":0,"end_offset":1187,"bytes":298001,"segments":2}]}
+        """
+
+    @Test("topics prints one row per topic: TOPIC, PARTITIONS, RECORDS, BYTES, SEGMENTS sorted")
     func topics() async throws {
-        let server = try FakeSagad { _ in
-            .json(200, """
-                {"partitions":[
-                 {"topic":"order_pending","partition":1,"start_offset":0,"end_offset":1200,"bytes":301234,"segments":2},
-                 {"topic":"checkout_successful","partition":0,"start_offset":40,"end_offset":980,"bytes":190000,"segments":1},
-                 {"topic":"order_pending","partition":0,"start_offset":0,"end_offset":1187,"bytes":298001,"segments":2}]}
-                """)
-        }
+        let server = try FakeSagad { _ in .json(200, Self.threePartitions) }
         defer { server.stop() }
         let console = RecordingConsole()
         let status = try await TopicsCommand.parse([]).execute(socketPath: server.socketPath, console: console)
+        #expect(status == 0)
+        #expect(console.output == [
+            "TOPIC                PARTITIONS  RECORDS   BYTES  SEGMENTS",
+            "checkout_successful           1      940  190000         1",
+            "order_pending                 2     2387  599235         4",
+        ])
+    }
+
+    @Test("topics --partitions prints TOPIC, PARTITION, START, END, BYTES, SEGMENTS sorted")
+    func topicPartitions() async throws {
+        let server = try FakeSagad { _ in .json(200, Self.threePartitions) }
+        defer { server.stop() }
+        let console = RecordingConsole()
+        let status = try await TopicsCommand.parse(["--partitions"]).execute(socketPath: server.socketPath, console: console)
         #expect(status == 0)
         #expect(console.output == [
             "TOPIC                PARTITION  START   END   BYTES  SEGMENTS",
@@ -189,5 +203,60 @@ struct EndToEndTests {
         #expect(console.output.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first }
             == ["created", "processing", "finished"])
         #expect(console.output[1].hasSuffix("processing  payment captured"))
+    }
+}
+
+@Suite struct TailCommandTests {
+    /// Two partitions of `t`: partition 0 holds offsets 0-2, partition 1 offsets 0-1, interleaved in time.
+    static func server() throws -> FakeSagad {
+        try FakeSagad { request in
+            if request.path == "/v1/topics" {
+                return .json(200, """
+                    {"partitions":[{"topic":"t","partition":0,"start_offset":0,"end_offset":3,"bytes":1,"segments":1},
+                     {"topic":"t","partition":1,"start_offset":0,"end_offset":2,"bytes":1,"segments":1}]}
+                    """)
+            }
+            let query = URLComponents(string: request.uri)?.queryItems ?? []
+            let partition = Int(query.first { $0.name == "partition" }?.value ?? "") ?? -1
+            let from = Int(query.first { $0.name == "offset" }?.value ?? "") ?? 0
+            let seconds = partition == 0 ? [1, 3, 5] : [2, 4]
+            let records = seconds.enumerated().filter { $0.offset >= from }.map { offset, second in
+                #"{"topic":"t","partition":\#(partition),"offset":\#(offset),"timestamp":"2025-03-01T10:00:0\#(second).000Z","key":"k\#(partition)","value":"v\#(second)","headers":{}}"#
+            }
+            return .json(200, #"{"records":[\#(records.joined(separator: ","))]}"#)
+        }
+    }
+
+    @Test("tail reads every partition and prints the latest records in time order")
+    func everyPartitionInTimeOrder() async throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let console = RecordingConsole()
+        let status = try await TailCommand.parse(["t", "--last", "3"]).execute(socketPath: server.socketPath, console: console)
+        #expect(status == 0)
+        #expect(console.output.map { $0.split(separator: " ").last.map(String.init) ?? "" } == ["v3", "v4", "v5"])
+        #expect(console.output.first?.hasPrefix("0/1  ") == true, "\(console.output)")
+    }
+
+    @Test("tail --partition reads one partition; --from-beginning prints all it keeps")
+    func onePartitionFromTheBeginning() async throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let console = RecordingConsole()
+        let status = try await TailCommand.parse(["t", "--partition", "1", "--from-beginning"])
+            .execute(socketPath: server.socketPath, console: console)
+        #expect(status == 0)
+        #expect(console.output.map { $0.split(separator: " ").last.map(String.init) ?? "" } == ["v2", "v4"])
+        #expect(server.requests.allSatisfy { !$0.uri.contains("partition=0") })
+    }
+
+    @Test("tail of an unknown topic exits 1 and names it")
+    func unknownTopic() async throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let console = RecordingConsole()
+        let status = try await TailCommand.parse(["nope"]).execute(socketPath: server.socketPath, console: console)
+        #expect(status == 1)
+        #expect(console.errors.contains("no topic nope"))
     }
 }
