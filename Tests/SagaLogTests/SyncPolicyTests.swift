@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SagaLog
 
@@ -17,6 +18,22 @@ import Testing
             #expect(stats.syncs == i, "after append \(i)")
             #expect(stats.writes == i, "after append \(i)")
         }
+        // While its sync is held, an append is neither acknowledged nor visible to readers.
+        let gate = SyncGate()
+        try log.partition(TopicPartition(topic: "t", partition: 0)).setSyncFault { gate.hold() }
+        let acknowledged = Mutex(false)
+        async let held: Void = {
+            _ = try await log.append(record("k", "held"), to: "t")
+            acknowledged.withLock { $0 = true }
+        }()
+        #expect(await waitUntil { gate.entered })
+        // An absence, so observed over a window: an acknowledgment before the sync shows here.
+        #expect(await !waitUntil(timeout: .milliseconds(200)) { acknowledged.withLock { $0 } })
+        #expect(try log.statistics("t", 0).endOffset == 20)
+        gate.release()
+        try await held
+        #expect(acknowledged.withLock { $0 })
+        #expect(try log.statistics("t", 0).endOffset == 21)
         try log.close()
     }
 
@@ -67,7 +84,7 @@ import Testing
             _ = try await log.append(record("k", "v\(round)"), to: "t")
             let written = clock.now
             // Synced within the interval (plus slack for a loaded machine), once per round.
-            #expect(try await waitUntil(timeout: .seconds(3)) { try log.statistics("t", 0).syncs >= round })
+            try #require(try await waitUntil(timeout: .seconds(2)) { try log.statistics("t", 0).syncs >= round }, "round \(round)")
             let waited = clock.now - written
             #expect(waited < .milliseconds(interval) + .milliseconds(1500), "round \(round): \(waited)")
             #expect(try log.statistics("t", 0).syncs == round)
