@@ -51,13 +51,13 @@ func unmount(_ path: String) { umount2(path, Int32(MNT_DETACH)) }
         let size = try FileManager.default.attributesOfItem(atPath: try segmentFiles(log, topic: "t", partition: 0)[0])[.size] as! Int64
         #expect(size == stats.bytes)
         #expect(try readAll(log, topic: "t", partition: 0).count == acknowledged)
-        try? log.close()
+        try log.close()
 
         let reopened = try SagaLog.open(directory: directory, configuration: configuration, logger: quietLogger)
         #expect(reopened.topicStatistics()[0].endOffset == Int64(acknowledged))
         #expect(reopened.recoveryReports.allSatisfy { $0.truncatedBytes == 0 })
         let last = try readAll(reopened, topic: "t", partition: 0).last.map(text)
         #expect(last?.hasPrefix("\(acknowledged - 1):") == true)
-        try? reopened.close()
+        try reopened.close()
     }
 }
