@@ -21,6 +21,11 @@ final class Partition: Sendable {
         var failure: String? = nil
         /// Bytes written since the last sync (for `interval` and `never`).
         var unsynced = false
+        /// `write` calls that stored records, and `fdatasync` calls on segment data, for statistics.
+        var writes = 0
+        var syncs = 0
+        /// Test seam: runs before each segment `fdatasync`; a throw counts as a failed sync.
+        var syncFault: (@Sendable () throws -> Void)? = nil
     }
 
     var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: id) }
@@ -78,7 +83,7 @@ final class Partition: Sendable {
     /// Drains up to `maxBatchBytes` of the queue, seals offsets and CRCs, and writes them, rolling
     /// segments as needed. Runs on the writer thread only.
     func writeQueued() -> WriteRound {
-        let batch: [PendingAppend] = state.withLock { state in
+        let (batch, stopped): ([PendingAppend], String?) = state.withLock { state in
             var taken = 0
             var bytes = 0
             for append in state.queue {
@@ -89,9 +94,16 @@ final class Partition: Sendable {
             let batch = Array(state.queue.prefix(taken))
             state.queue.removeFirst(taken)
             state.queuedBytes -= bytes
-            return batch
+            return (batch, state.failure)
         }
         var round = WriteRound()
+        if let stopped {
+            // Queued before the failed sync: never written after it, so nothing unsynced shows.
+            round.completed = batch.map { ($0, .failure(failedError(stopped))) }
+            round.moreQueued = state.withLock { !$0.queue.isEmpty }
+            return round
+        }
+        var writeCalls = 0
         var buffer: [UInt8] = []
         var starts: [Int] = []
         var bufferFirstOffset: Int64 = 0
@@ -108,6 +120,7 @@ final class Partition: Sendable {
                     try segment.append(raw, frameStarts: starts, firstOffset: bufferFirstOffset)
                 }
                 round.wroteBytes = true
+                writeCalls += 1
                 buffer.removeAll(keepingCapacity: true)
                 starts.removeAll(keepingCapacity: true)
             }
@@ -167,7 +180,7 @@ final class Partition: Sendable {
         if let failure {
             for append in batch.dropFirst(buffered.count) { round.completed.append((append, .failure(failure))) }
         }
-        if round.wroteBytes { state.withLock { $0.unsynced = true } }
+        if round.wroteBytes { state.withLock { $0.unsynced = true; $0.writes += writeCalls } }
         round.moreQueued = state.withLock { !$0.queue.isEmpty }
         return round
     }
@@ -181,7 +194,7 @@ final class Partition: Sendable {
     /// Syncs and closes the active segment and starts a new one at the next offset.
     private func roll() throws {
         let old = activeSegment
-        try old.sync()
+        try syncSegment(old)
         let segment = try Segment.create(
             directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes)
         try FileSystem.syncDirectory(directory)
@@ -191,21 +204,48 @@ final class Partition: Sendable {
 
     var activeSegment: Segment { state.withLock { $0.segments.last! } }
 
-    /// fdatasync of the active segment (rolled ones were synced when they rolled). A failure
-    /// stops the partition: after a failed fsync the kernel may have dropped the dirty pages.
+    /// fdatasync of the active segment (rolled ones were synced when they rolled). After a
+    /// failed sync it throws `partitionFailed` without retrying: a retry could report success
+    /// for pages the kernel already dropped.
     func sync() throws {
-        let (segment, dirty) = state.withLock { ($0.segments.last!, $0.unsynced) }
+        let (segment, dirty, failure) = state.withLock { state in
+            defer { state.unsynced = false }
+            return (state.segments.last!, state.unsynced, state.failure)
+        }
+        if let failure { throw failedError(failure) }
         guard dirty else { return }
-        state.withLock { $0.unsynced = false }
+        try syncSegment(segment)
+    }
+
+    /// Counts and runs one `fdatasync` of `segment`. A failure stops the partition: after a
+    /// failed fsync the kernel may have dropped the dirty pages, so only a reopen (and its
+    /// recovery) can tell what is on disk.
+    private func syncSegment(_ segment: Segment) throws {
+        let fault = state.withLock { state in
+            state.syncs += 1
+            return state.syncFault
+        }
         do {
+            try fault?()
             try segment.sync()
         } catch {
-            state.withLock { $0.failure = "\(error)" }
+            let reason = "\(SagaLogError.from(error))"
+            state.withLock { $0.failure = $0.failure ?? reason }
             logger.critical("fsync failed; partition stops accepting writes", metadata: [
                 "partition": "\(topicPartition)", "error": "\(error)",
             ])
-            throw error
+            throw failedError(reason)
         }
+    }
+
+    private func failedError(_ reason: String) -> SagaLogError {
+        .partitionFailed(topic: topic, partition: id, reason: reason)
+    }
+
+    /// Test seam: `fault` runs before every later segment `fdatasync` of this partition; when
+    /// it throws, the sync counts as failed. `nil` removes it.
+    func setSyncFault(_ fault: (@Sendable () throws -> Void)?) {
+        state.withLock { $0.syncFault = fault }
     }
 
     /// Makes everything written so far visible to readers.
@@ -286,7 +326,8 @@ final class Partition: Sendable {
             PartitionStatistics(
                 topic: topic, partition: id, startOffset: state.segments.first!.baseOffset,
                 endOffset: state.visibleEnd, bytes: state.segments.reduce(0) { $0 + $1.size },
-                segmentCount: state.segments.count, queuedBytes: state.queuedBytes)
+                segmentCount: state.segments.count, queuedBytes: state.queuedBytes,
+                writes: state.writes, syncs: state.syncs, failed: state.failure != nil)
         }
     }
 
@@ -321,10 +362,12 @@ final class Partition: Sendable {
         return removed.count
     }
 
-    /// Syncs the active segment and rewrites its index; for a clean close.
+    /// Syncs the active segment and rewrites its index; for a clean close. A stopped partition
+    /// throws `partitionFailed`, so the log is not marked clean and the next open checks it.
     func closeCleanly() throws {
-        let segment = activeSegment
-        try segment.sync()
+        let (segment, failure) = state.withLock { ($0.segments.last!, $0.failure) }
+        if let failure { throw failedError(failure) }
+        try syncSegment(segment)
         try? segment.persistIndex()  // derived data; an unclean-looking index is rebuilt on open
     }
 }
@@ -339,4 +382,12 @@ public struct PartitionStatistics: Sendable, Equatable, Codable {
     public var segmentCount: Int
     /// Bytes waiting for the writer.
     public var queuedBytes: Int
+    /// `write` calls that stored records since open: one per partition per writer pass
+    /// (more only when the pass rolled a segment).
+    public var writes: Int
+    /// `fdatasync` calls on segment data since open (appends under `always`, interval syncs,
+    /// rolls, close). Fewer syncs than appends is group commit at work.
+    public var syncs: Int
+    /// Whether an `fdatasync` failed and the partition refuses writes until reopened.
+    public var failed: Bool
 }

@@ -347,7 +347,14 @@ public final class SagaLog: MessageLog, Sendable {
         writer.stop()
         signal.notify([Self.appendKey])
         defer { lock.release() }
-        for topic in topics { for partition in topic.partitions { try partition.closeCleanly() } }
+        // Every partition gets its final sync; a stopped one leaves the log unmarked (not clean).
+        var failure: (any Error)? = nil
+        for topic in topics {
+            for partition in topic.partitions {
+                do { try partition.closeCleanly() } catch { failure = failure ?? error }
+            }
+        }
+        if let failure { throw failure }
         do {
             try FileSystem.writeAtomically([], to: directory + "/" + Self.markerName)
         } catch {

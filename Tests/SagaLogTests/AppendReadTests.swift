@@ -99,7 +99,10 @@ import Testing
         try file.close()
         let middle = try log.read(topic: "t", partition: 0, from: 1234, maxRecords: 3)
         #expect(middle.map(text) == ["value-1234", "value-1235", "value-1236"])
-        #expect(throws: SagaLogError.self) { try log.read(topic: "t", partition: 0, from: 0, maxRecords: 1) }
+        // A read that does reach the damaged first frame names the file, the byte and the cause.
+        #expect(throws: SagaLogError.corruptSegment(path: segment.logPath, position: 0, reason: "checksum mismatch")) {
+            try log.read(topic: "t", partition: 0, from: 0, maxRecords: 1)
+        }
         try log.close()
     }
 
@@ -146,9 +149,15 @@ import Testing
         #expect(throws: SagaLogError.invalidTopicName("bad/name")) { try log.createTopic("bad/name", partitions: 1) }
         #expect(throws: SagaLogError.topicAlreadyExists("t", partitions: 2)) { try log.createTopic("t", partitions: 3) }
         try log.createTopic("t", partitions: 2)
-        await #expect(throws: SagaLogError.self) {
+        // A frame is 36 bytes plus key and value; `.small()` allows 4096 - 64 bytes.
+        await #expect(throws: SagaLogError.recordTooLarge(bytes: 36 + 5000, limit: 4032)) {
             try await log.append(ProducerRecord(key: [], value: [UInt8](repeating: 1, count: 5000)), to: "t")
         }
+        // Refused whole: not even the small record of the same call went in.
+        await #expect(throws: SagaLogError.recordTooLarge(bytes: 36 + 5000, limit: 4032)) {
+            try await log.appendRecords([record("k", "small"), ProducerRecord(key: [], value: [UInt8](repeating: 1, count: 5000))], to: "t")
+        }
+        #expect(log.topicStatistics().allSatisfy { $0.endOffset == 0 && $0.bytes == 0 })
         try log.close()
         await #expect(throws: SagaLogError.logClosed) { try await log.append(record("k", "v"), to: "t") }
     }

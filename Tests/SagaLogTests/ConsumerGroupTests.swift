@@ -94,6 +94,8 @@ import Testing
         try log.close()
     }
 
+    /// Under `always` the end a commit may reach is the durable end: a record written but
+    /// still waiting for its `fdatasync` cannot be committed past.
     @Test func commitsPastTheDurableEndAreRejected() async throws {
         let dir = TemporaryDirectory()
         let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
@@ -101,8 +103,25 @@ import Testing
         _ = try await log.append(record("k", "v"), to: "t")
         let consumer = try log.consumer(group: "g", topics: ["t"])
         let key = TopicPartition(topic: "t", partition: 0)
-        #expect(throws: SagaLogError.self) { try consumer.commit(offsets: [key: 2]) }
+        let partition = try log.partition(key)
+        // Hold the next sync: the second record is written but not yet durable.
+        let gate = SyncGate()
+        partition.setSyncFault { gate.hold() }
+        async let second = log.append(record("k", "in flight"), to: "t")
+        #expect(await waitUntil { gate.entered })
+        #expect(partition.activeSegment.nextOffset == 2)
+        #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: 2, start: 0, end: 1)) {
+            try consumer.commit(offsets: [key: 2])
+        }
+        #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: -1, start: 0, end: 1)) {
+            try consumer.commit(offsets: [key: -1])
+        }
+        #expect(log.groupLag().first { $0.group == "g" }?.committedOffset == nil)
         try consumer.commit(offsets: [key: 1])
+        gate.release()
+        #expect(try await second.offset == 1)
+        try consumer.commit(offsets: [key: 2])
+        #expect(log.groupLag().first { $0.group == "g" }?.committedOffset == 2)
         try log.close()
     }
 
@@ -147,19 +166,37 @@ import Testing
 }
 
 @Suite struct OffsetStoreTests {
-    @Test func aTornLastEntryIsDroppedAndEarlierCommitsKept() throws {
+    /// The last commit wrote two entries (orders-0 then orders-2); damage to the last one
+    /// must drop exactly that entry: orders-2 stays at 5, never 9, and orders-0 keeps 1.
+    @Test(arguments: ["cut 1", "cut 10", "cut 27", "zeroed crc"])
+    func aTornLastEntryIsDroppedAndEarlierCommitsKept(damage: String) throws {
         let dir = TemporaryDirectory()
         let path = dir.path + "/g.offsets"
         let key = TopicPartition(topic: "orders", partition: 2)
+        let other = TopicPartition(topic: "orders", partition: 0)
         var store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
         try store.commit([key: 5])
-        try store.commit([key: 9, TopicPartition(topic: "orders", partition: 0): 1])
+        try store.commit([key: 9, other: 1])
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! UInt64
-        for cut in [size - 1, size - 10] {
-            try FileHandle(forUpdating: URL(fileURLWithPath: path)).truncate(atOffset: cut)
-            store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
-            #expect(store.offset(for: key) == 5 || store.offset(for: key) == 9)
+        // An entry is 8 (length, CRC) + 2 + "orders" + 4 (partition) + 8 (offset) = 28 bytes.
+        let lastEntry = size - 28
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        switch damage {
+        case "zeroed crc":
+            // A torn write that kept the length but not the data: the entry's CRC no longer matches.
+            try file.seek(toOffset: lastEntry + 4)
+            try file.write(contentsOf: Data(repeating: 0, count: 4))
+        default:
+            try file.truncate(atOffset: size - UInt64(damage.dropFirst(4))!)
         }
+        try file.close()
+        store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        #expect(store.offsets == [key: 5, other: 1])
+        // The damaged bytes are gone from the file, and the journal carries on after the good entries.
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! UInt64 == lastEntry)
+        try store.commit([key: 7])
+        store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        #expect(store.offsets == [key: 7, other: 1])
         try store.replaceAll([key: 3])
         store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
         #expect(store.offsets == [key: 3])

@@ -127,7 +127,13 @@ import Testing
         try FileManager.default.removeItem(atPath: first.replacingOccurrences(of: ".log", with: ".index"))
         let reopened = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
         #expect(reopened.topicStatistics()[0].endOffset == 200)
-        #expect(throws: SagaLogError.self) { _ = try readAll(reopened, topic: "t", partition: 0) }
+        // Frames of "value-0"..."value-9" are 44 bytes (36 + key 1 + value 7): byte 100 lies in
+        // the third frame, which starts at byte 88.
+        #expect(throws: SagaLogError.corruptSegment(path: first, position: 88, reason: "checksum mismatch")) {
+            _ = try readAll(reopened, topic: "t", partition: 0)
+        }
+        // Records before the damage stay readable.
+        #expect(try reopened.read(topic: "t", partition: 0, from: 0, maxRecords: 2).map(text) == ["value-0", "value-1"])
         // Later segments stay readable.
         #expect(try reopened.read(topic: "t", partition: 0, from: 150, maxRecords: 1).map(text) == ["value-150"])
         try reopened.close()
