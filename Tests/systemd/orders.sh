@@ -104,8 +104,7 @@ check_start_blocks_until_ready_clients_answered() {
     [ -n "$ORDER_ID" ] || { DETAIL="no order from order_finishes to read"; return 1; }
     # Clients keep connecting while sagad is down and starting; each must read the order.
     clients_start "/v1/orders/$ORDER_ID"
-    local started=$EPOCHREALTIME before state sub status during
-    before=$(clients_started)
+    local started=$EPOCHREALTIME state sub status during
     if ! err=$(ns_t 90 systemctl start "$UNIT" 2>&1); then
         clients_finish
         DETAIL="systemctl start failed: $err; $(prop ActiveState)/$(prop Result)"
@@ -116,14 +115,14 @@ check_start_blocks_until_ready_clients_answered() {
     # unit is already active, not still activating.
     # The STATUS= sagad sends with READY=1 (or its periodic one after), never the recovery one.
     state=$(prop ActiveState) sub=$(prop SubState) status=$(prop StatusText)
-    during=$(($(clients_started) - before))
+    during=$(clients_started)
     local took type
     took=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
     type=$(prop Type)
     clients_finish
     local answered=$?
     DETAIL="start returned after ${took}s as Type=$type $state/$sub, status '${status:0:40}';"
-    DETAIL+=" $during clients connected during the start; $CLIENTS_SUMMARY"
+    DETAIL+=" $during clients connected while sagad was down or starting; $CLIENTS_SUMMARY"
     [ "$type" = notify ] && [ "$state" = active ] && [ "$sub" = running ] && [ "$during" -ge 1 ] && [ $answered = 0 ] \
         && [[ "$status" == "serving on"* || "$status" == *"orders in flight"* ]]
 }
@@ -183,7 +182,8 @@ check_reload_applies_limits_and_log_level() {
 }
 
 check_stop_drains_in_flight_orders() {
-    if [ "${#IN_FLIGHT[@]}" != 3 ] || ! all_in_status processing "${IN_FLIGHT[@]}"; then
+    in_flight() { all_in_status processing "${IN_FLIGHT[@]}"; }
+    if [ "${#IN_FLIGHT[@]}" != 3 ] || ! wait_until 3 in_flight; then
         DETAIL="nothing in flight to stop with: ${IN_FLIGHT[*]:-no orders} ($(for id in "${IN_FLIGHT[@]}"; do order_status "$id"; done | paste -sd' '))"
         return 1
     fi
