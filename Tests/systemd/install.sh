@@ -110,3 +110,34 @@ check_reinstall_and_uninstall_keep_an_edited_config() {
     DETAIL="reinstall and uninstall kept the edited config; uninstall of the default one left ${left:-no files}"
     [ -z "$left" ] && [ ! -e "$W/stage/etc/sagad" ]
 }
+
+# Inside the container, as root on a running systemd (no DESTDIR), with the default PREFIX:
+# `make install` also runs systemd-sysusers and daemon-reload, so the /usr/local units take over
+# at once; `make uninstall` stops and disables sagad and reloads systemd again. Runs last.
+check_live_install_and_uninstall() {
+    local out fragment exec
+    if ! out=$(ns_t 120 make --no-print-directory -C "$ROOT" install CONFIGURATION="$CONFIGURATION" PREBUILT=yes 2>&1); then
+        DETAIL="make install in the container failed: $(tail -n 3 <<<"$out" | paste -sd'|')"
+        return 1
+    fi
+    fragment=$(ns readlink -f "$(prop FragmentPath)") exec=$(prop ExecStart)
+    DETAIL="live make install: systemd now loads $fragment"
+    if [ "$fragment" != /usr/local/lib/systemd/system/sagad.service ] || [[ "$exec" != *"path=/usr/local/bin/sagad ;"* ]] \
+        || ! grep -q 'next: systemctl enable' <<<"$out" || ! grep -q 'keeping the existing' <<<"$out"; then
+        DETAIL+=" ($exec); make said: $(grep -E 'next:|sagad.yaml' <<<"$out" | paste -sd'|')"
+        return 1
+    fi
+    if ! out=$(ns_t 120 make --no-print-directory -C "$ROOT" uninstall CONFIGURATION="$CONFIGURATION" 2>&1); then
+        DETAIL+="; make uninstall in the container failed: $(tail -n 3 <<<"$out" | paste -sd'|')"
+        return 1
+    fi
+    # The checks before edited /etc/sagad/sagad.yaml: it stays, as does the /usr (stage) copy.
+    local service socket enabled config
+    service=$(prop ActiveState) socket=$(prop ActiveState sagad.socket)
+    enabled=$(ns systemctl is-enabled sagad.socket 2>&1) fragment=$(ns readlink -f "$(prop FragmentPath)")
+    config=$(ns test -f /etc/sagad/sagad.yaml && echo kept || echo removed)
+    DETAIL+="; live make uninstall: sagad.service $service, sagad.socket $socket/$enabled, systemd loads $fragment,"
+    DETAIL+=" edited config $config, /usr/local/bin/sagad $(ns test -e /usr/local/bin/sagad && echo left || echo removed)"
+    [ "$service" = inactive ] && [ "$socket" = inactive ] && [ "$enabled" = disabled ] && [ "$config" = kept ] \
+        && [ "$fragment" = /usr/lib/systemd/system/sagad.service ] && ! ns test -e /usr/local/bin/sagad
+}

@@ -202,4 +202,5 @@ run_check stop_drains_in_flight_orders
 run_check restart_resumes_in_flight_orders
 run_check journal_keeps_priorities
 run_check watchdog_restart_keeps_socket
+run_check live_install_and_uninstall
 finish
