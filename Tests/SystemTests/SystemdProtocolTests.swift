@@ -1,44 +1,49 @@
 import Foundation
 import Testing
 
-/// A datagram socket standing in for systemd's notify socket; collects what sagad sends.
-final class FakeNotifySocket: @unchecked Sendable {
-    let path: String
-    private let descriptor: Int32
-
-    init() throws {
-        path = NSTemporaryDirectory() + "notify-\(UUID().uuidString.prefix(8)).sock"
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw UnixHTTPError(description: "bind notify socket: errno \(errno)") }
-        var tv = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit {
-        close(descriptor)
-        unlink(path)
-    }
-
-    /// Messages received so far and within `wait`, each split into its `KEY=value` lines.
-    func receive(for wait: Duration) -> [[String]] {
-        var messages: [[String]] = []
-        let deadline = ContinuousClock.now + wait
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while ContinuousClock.now < deadline {
-            let n = recv(descriptor, &buffer, buffer.count, 0)
-            if n > 0 { messages.append(String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").map(String.init)) }
-        }
-        return messages
-    }
-}
-
 @Suite(.serialized) struct SystemdProtocolTests {
+    /// READY=1 means "recovered and serving": the moment it arrives, the control socket must
+    /// accept a connection and an order placed before a crash must be readable. The listener
+    /// reacts to READY itself, so nothing here waits for /readyz first.
+    @Test func readyIsSentOnlyOnceRecoveredAndListening() async throws {
+        let first = DaemonProcess(settings: ["fulfillment.work_ms": "60000"])
+        defer { first.cleanUp() }
+        try await first.start()
+        let id = try first.placeOrder(amount: "3.25")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try first.call("GET", "/v1/orders/\(id)").json["status"] as? String != "processing", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // A crash leaves the socket file behind (connects are refused until a new sagad listens)
+        // and the order in flight, to be recovered.
+        first.signal(SIGKILL)
+        _ = try await first.waitForExit()
+        #expect(FileManager.default.fileExists(atPath: first.socket), "no stale socket file left to tell listening apart")
+
+        let notify = try FakeNotifySocket()
+        let second = DaemonProcess(settings: ["fulfillment.work_ms": "60000"], reuse: first,
+                                   environment: ["NOTIFY_SOCKET": notify.path])
+        defer { second.cleanUp() }
+        try second.launch()
+        let (messages, atReady) = notify.untilReady(timeout: .seconds(30)) {
+            (order: Result { try UnixHTTPClient.request(socket: second.socket, "GET", "/v1/orders/\(id)", timeout: 5) },
+             readyz: Result { try UnixHTTPClient.request(socket: second.socket, "GET", "/readyz", timeout: 5) })
+        }
+        let replies = try #require(atReady, "no READY=1 within 30 s; got \(messages)\n\(second.log)")
+        let extend = messages.firstIndex { $0.contains { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") } }
+        #expect(extend != nil && extend! < messages.count - 1, "EXTEND_TIMEOUT_USEC did not come before READY=1: \(messages)")
+        #expect(messages.last?.contains { $0.hasPrefix("STATUS=serving") } == true, "READY=1 without its STATUS: \(messages)")
+        switch replies.order {
+        case .success(let reply):
+            #expect(reply.status == 200, "GET /v1/orders/\(id) at READY=1: \(reply.status) \(reply.text)")
+            #expect(reply.json["id"] as? String == id)
+            #expect(reply.json["status"] as? String == "processing", "recovered order: \(reply.text)")
+        case .failure(let error):
+            Issue.record("the control socket did not answer at READY=1: \(error)")
+        }
+        #expect((try? replies.readyz.get())?.status == 200, "/readyz at READY=1: \(replies.readyz)")
+    }
+
     @Test func notifyMessagesComeInTheRightOrder() async throws {
         let notify = try FakeNotifySocket()
         let daemon = DaemonProcess(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"])

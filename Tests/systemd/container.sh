@@ -8,8 +8,9 @@
 #   container.sh init WORKDIR   PID 1 of the new pid namespace: builds the root, installs
 #                               WORKDIR/payload, pivot_roots and execs systemd
 #
-# WORKDIR/payload holds sagad, sagad.service, sagad.socket, sagad.sysusers, sagad.yaml and optionally
-# dropin.conf (a sagad.service drop-in for trials). WORKDIR/cgroup names the cgroup to use.
+# WORKDIR/stage holds what `make install DESTDIR=WORKDIR/stage PREFIX=/usr` installed (run.sh
+# runs it); WORKDIR/payload/dropin.conf is an optional sagad.service drop-in (for trials).
+# WORKDIR/cgroup names the cgroup to use.
 set -euo pipefail
 mode=${1:?usage: container.sh boot|init WORKDIR}
 W=${2:?usage: container.sh boot|init WORKDIR}
@@ -27,7 +28,7 @@ boot() {
 }
 
 init() {
-    local R=$W/root O=$W/ovl P=$W/payload
+    local R=$W/root O=$W/ovl
     mkdir -p "$R" "$O"
     # All writes land in tmpfs and vanish with the mount namespace.
     mount -t tmpfs -o mode=755 tmpfs "$O"
@@ -68,7 +69,7 @@ init() {
     mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/tmp"
 
-    install_payload "$R" "$P"
+    install_stage "$R"
 
     echo sagad-systemd-test > "$R/etc/hostname"
     cd "$R"
@@ -82,25 +83,23 @@ init() {
         /lib/systemd/systemd --system --unit=sagad-test.target
 }
 
-# Installs sagad as `make install` would (binary, units, user, config) into the overlay, and a
-# boot target that brings up the basics and sagad.socket but none of the host's services.
-install_payload() {
-    local R=$1 P=$2 E=$1/etc/systemd/system U=$1/usr/local/lib/systemd/system
-    install -D -m 0755 "$P/sagad" "$R/usr/local/bin/sagad"
-    install -D -m 0644 "$P/sagad.service" "$U/sagad.service"
-    install -D -m 0644 "$P/sagad.socket" "$U/sagad.socket"
-    install -D -m 0644 "$P/sagad.yaml" "$R/etc/sagad/sagad.yaml"
-    install -D -m 0644 "$P/sagad.sysusers" "$R/usr/local/lib/sysusers.d/sagad.conf"
-    systemd-sysusers --root="$R" - < "$P/sagad.sysusers"
-    if [ -f "$P/dropin.conf" ]; then
-        install -D -m 0644 "$P/dropin.conf" "$E/sagad.service.d/test.conf"
+# Copies the `make install` stage into the overlay, as a package would land, and does what the
+# Makefile leaves to the live system: the sagad user, and enabling only sagad.socket (so the
+# first connection starts sagad). A boot target brings up the basics but none of the host's
+# services.
+install_stage() {
+    local R=$1 E=$1/etc/systemd/system
+    cp -a "$W/stage/." "$R/"
+    systemd-sysusers --root="$R" "$R/usr/lib/sysusers.d/sagad.conf"
+    systemctl --root="$R" --quiet enable sagad.socket
+    if [ -f "$W/payload/dropin.conf" ]; then
+        install -D -m 0644 "$W/payload/dropin.conf" "$E/sagad.service.d/test.conf"
     fi
     cat > "$E/sagad-test.target" <<'EOF'
 [Unit]
 Description=sagad systemd test target
 Requires=basic.target
 After=basic.target
-Wants=sagad.socket
 AllowIsolate=yes
 EOF
     # The host's own daemons and timers must not start against its data (and take time).

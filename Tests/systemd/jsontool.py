@@ -2,9 +2,11 @@
 """Small JSON helpers for run.sh, reading stdin.
 
   jsontool.py get KEY      print the value of KEY (top level first, then nested objects)
-  jsontool.py priorities   check `journalctl -o json` output of sagad: its lines keep their
-                           sd-daemon priorities (some 6, some other) and no "<N>" prefix is
-                           left visible in MESSAGE; prints a one-line summary, exit 1 if not
+  jsontool.py priorities KIND=P ...
+                           check `journalctl -o json` output of sagad: every line whose message
+                           starts with KIND (after "label: ") has exactly PRIORITY=P, each KIND
+                           occurs, and no "<N>" prefix is left visible in MESSAGE; prints a
+                           one-line summary, exit 1 if not
 """
 import json
 import re
@@ -49,8 +51,9 @@ def message_text(entry):
     return message
 
 
-def priorities():
-    counts = Counter()
+def priorities(expectations):
+    expected = dict(item.rsplit("=", 1) for item in expectations)
+    seen = {kind: Counter() for kind in expected}
     prefixed = []
     for line in sys.stdin:
         line = line.strip()
@@ -63,19 +66,24 @@ def priorities():
         message = message_text(entry)
         if re.match(r"^<[0-7]>", message):
             prefixed.append(message[:80])
-        # Lines from sagad's log handler ("label: message …"), not stray runtime output.
-        if re.match(r"^[\w.-]+: ", message):
-            counts[entry.get("PRIORITY", "?")] += 1
-    summary = " ".join(f"PRIORITY={p}:{n}" for p, n in sorted(counts.items()))
+        text = re.sub(r"^[\w.-]+: ", "", message, count=1)
+        for kind in expected:
+            if text.startswith(kind):
+                seen[kind][entry.get("PRIORITY", "?")] += 1
     problems = []
-    if not counts:
-        problems.append("no log-handler lines from sagad")
-    if counts and counts.get("6", 0) == 0:
-        problems.append("no info (6) lines")
-    if counts and not any(p != "6" for p in counts):
-        problems.append("every line has PRIORITY=6: levels are lost")
+    for kind, want in expected.items():
+        got = seen[kind]
+        if not got:
+            problems.append(f"no {kind!r} line")
+        elif set(got) != {want}:
+            problems.append(f"{kind!r} has PRIORITY {dict(got)}, expected {want}")
     if prefixed:
         problems.append(f"{len(prefixed)} messages still show a <N> prefix, e.g. {prefixed[0]!r}")
+    by_priority = Counter()
+    for kind, got in seen.items():
+        for priority, count in got.items():
+            by_priority[priority] += count
+    summary = f"{len(expected)} kinds checked; " + " ".join(f"PRIORITY={p}:{n}" for p, n in sorted(by_priority.items()))
     print(summary + ("; " + "; ".join(problems) if problems else ""))
     return 1 if problems else 0
 
@@ -83,8 +91,8 @@ def priorities():
 def main(argv):
     if len(argv) == 3 and argv[1] == "get":
         return get(argv[2])
-    if len(argv) == 2 and argv[1] == "priorities":
-        return priorities()
+    if len(argv) >= 3 and argv[1] == "priorities" and all("=" in a for a in argv[2:]):
+        return priorities(argv[2:])
     print(__doc__, file=sys.stderr)
     return 64
 

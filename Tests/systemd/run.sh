@@ -1,12 +1,15 @@
 #!/bin/bash
-# sagad under a real systemd: boots systemd as PID 1 in fresh namespaces over a throw-away
-# overlay of this machine's root, installs the given sagad with systemd/sagad.{service,socket}
-# and a config, runs the checks in checks.sh, and powers the container off again.
+# sagad under a real systemd: installs the given build with the real `make install` (DESTDIR
+# stage, PREFIX=/usr), boots systemd as PID 1 in fresh namespaces over a throw-away overlay of
+# this machine's root with that stage installed and only sagad.socket enabled, runs the checks
+# in checks.sh, orders.sh and install.sh, and powers the container off again.
 #
-#   Tests/systemd/run.sh path/to/sagad
+#   Tests/systemd/run.sh path/to/.build/debug/sagad   (sagactl must sit beside it)
 #
 # Prints one line per check and ends with `systemd: N passed, M failed` (exit 1 if M > 0).
-# Without root or namespaces it prints `systemd tests skipped: <reason>` and exits 0.
+# Without root or namespaces it prints `systemd tests skipped: <reason>` and exits 0, but only
+# when not root and CI is not true: as root or in CI (which runs as root) a missing capability
+# is a failure (`systemd tests cannot run: <reason>`, exit 1), so a green run means they ran.
 # Optional: SAGAD_SYSTEMD_DROPIN=file installs a sagad.service drop-in (for trials);
 # SAGAD_SYSTEMD_SOCKET=path points the API checks at another socket inside the container;
 # SAGAD_SYSTEMD_VERBOSE=1 prints sagad's journal at the end (it is printed anyway on failure).
@@ -21,15 +24,28 @@ if [ $# -ne 1 ] || [ ! -f "$1" ] || [ ! -x "$1" ]; then
     exit 64
 fi
 BIN=$(realpath "$1")
+# `make install CONFIGURATION=debug|release` installs from .build/<configuration>: the binary
+# must be that build of this tree.
+CONFIGURATION=$(basename "$(dirname "$BIN")")
+if [ "$(realpath "$ROOT/.build/$CONFIGURATION" 2> /dev/null)" != "$(dirname "$BIN")" ] || [ ! -x "$(dirname "$BIN")/sagactl" ]; then
+    echo "usage: $0 path/to/sagad   ($1 is not .build/debug/sagad or .build/release/sagad of $ROOT with sagactl beside it)" >&2
+    exit 64
+fi
 
+# A missing capability: a skip for a developer without root, a failure as root or in CI.
 skip() {
+    if [ "$(id -u)" = 0 ] || [ "${CI:-}" = true ]; then
+        echo "systemd tests cannot run: $* (root or CI=true: not skipping)"
+        echo "systemd: 0 passed, 1 failed"
+        exit 1
+    fi
     echo "systemd tests skipped: $*"
     exit 0
 }
 
 # --- can we run at all? ---------------------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root (it mounts an overlay and creates namespaces)"
-for tool in unshare nsenter pivot_root curl python3 timeout awk; do
+for tool in unshare nsenter pivot_root curl python3 timeout awk make cmp; do
     command -v "$tool" > /dev/null || skip "$tool is not installed"
 done
 [ -x /lib/systemd/systemd ] || skip "systemd is not installed (/lib/systemd/systemd)"
@@ -123,21 +139,14 @@ finish() {
     exit $?
 }
 
-# --- stage what gets installed into the container -----------------------------------------
+# --- install with the real Makefile: the stage is what the container boots with -----------
+# shellcheck source=install.sh
+. "$HERE/install.sh"
 mkdir -p "$W/payload"
-ln -s "$BIN" "$W/payload/sagad"
-cp "$ROOT/systemd/sagad.service" "$ROOT/systemd/sagad.socket" "$ROOT/systemd/sagad.sysusers" "$W/payload/"
-if [ -f "$ROOT/config/sagad.yaml" ]; then
-    # As `make install` does: the system paths for the state dir and the socket.
-    sed -e 's|^state_dir:.*|state_dir: /var/lib/sagad|' \
-        -e '/^control:/,/^[^ #]/ s|^  socket:.*|  socket: /run/sagad/sagad.sock|' \
-        "$ROOT/config/sagad.yaml" > "$W/payload/sagad.yaml"
-else
-    printf 'state_dir: /var/lib/sagad\ncontrol:\n  socket: /run/sagad/sagad.sock\nlogging:\n  level: info\n' \
-        > "$W/payload/sagad.yaml"
-fi
 [ -n "${SAGAD_SYSTEMD_DROPIN:-}" ] && cp "$SAGAD_SYSTEMD_DROPIN" "$W/payload/dropin.conf"
 echo "$CG" > "$W/cgroup"
+run_check make_install_stages_the_system_paths
+[ "$FAILED" = 0 ] || finish
 
 # --- boot -----------------------------------------------------------------------------------
 DETAIL=
@@ -179,13 +188,19 @@ run_check boot
 # --- checks -----------------------------------------------------------------------------
 # shellcheck source=checks.sh
 . "$HERE/checks.sh"
+# shellcheck source=orders.sh
+. "$HERE/orders.sh"
+run_check installed_units_as_staged
+run_check reinstall_and_uninstall_keep_an_edited_config
 run_check verify
 run_check security
-run_check start_blocks_until_ready
-run_check healthz_through_socket
+run_check first_connection_starts_sagad
 run_check order_finishes
-run_check reload_applies_log_level
+run_check start_blocks_until_ready_clients_answered
+run_check reload_applies_limits_and_log_level
+run_check stop_drains_in_flight_orders
+run_check restart_resumes_in_flight_orders
 run_check journal_keeps_priorities
 run_check watchdog_restart_keeps_socket
-run_check stop_drains_cleanly
+run_check live_install_and_uninstall
 finish
