@@ -5,6 +5,7 @@ let package = Package(
     name: "sagad",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "MessageLog", targets: ["MessageLog"]),
         .library(name: "SagaLog", targets: ["SagaLog"]),
         .executable(name: "sagad", targets: ["sagad"]),
         .executable(name: "sagactl", targets: ["sagactl"]),
@@ -25,25 +26,27 @@ let package = Package(
     ],
     targets: [
         .target(name: "CCRC32C"),
+        // The log seam: producer, consumer and admin protocols and the record value types.
+        .target(name: "MessageLog"),
         .target(
             name: "SagaLog",
             dependencies: [
-                "CCRC32C",
+                "CCRC32C", "MessageLog",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "SagaMessaging",
             dependencies: [
-                "SagaLog",
+                "MessageLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        .target(name: "OrderService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "CheckoutService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "FulfillmentService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "OrderService", dependencies: ["MessageLog", "SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CheckoutService", dependencies: ["MessageLog", "SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FulfillmentService", dependencies: ["MessageLog", "SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "SagaDaemon",
             dependencies: [
@@ -96,7 +99,7 @@ let package = Package(
         ),
         .testTarget(name: "SagaLogTests", dependencies: ["SagaLog"]),
         .testTarget(name: "SagaSystemdTests", dependencies: ["SagaSystemd"]),
-        .testTarget(name: "SagaMessagingTests", dependencies: ["SagaMessaging"]),
+        .testTarget(name: "SagaMessagingTests", dependencies: ["SagaMessaging", "SagaLog"]),
         .testTarget(name: "SagaDaemonTests", dependencies: ["SagaDaemon"]),
         .testTarget(name: "SagaControlTests", dependencies: ["SagaControl"]),
         // Starts the real sagad and sagactl binaries; depends on them so they are built first.
