@@ -68,3 +68,22 @@ public enum OffsetResetTarget: Sendable, Equatable {
     case latest
     case offset(Int64)
 }
+
+/// What opening the log found and repaired, summed over its storage so any backend can say it.
+public struct LogRecoveryReport: Sendable, Equatable {
+    /// Storage units (segments) checked while opening.
+    public var checkedSegments: Int
+    /// Records found valid by those checks.
+    public var scannedRecords: Int
+    /// Bytes cut off torn or corrupt tails.
+    public var truncatedBytes: Int64
+    /// Where a check stopped early and why, one line each.
+    public var damage: [String]
+
+    public init(checkedSegments: Int, scannedRecords: Int, truncatedBytes: Int64, damage: [String]) {
+        self.checkedSegments = checkedSegments
+        self.scannedRecords = scannedRecords
+        self.truncatedBytes = truncatedBytes
+        self.damage = damage
+    }
+}
