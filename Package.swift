@@ -50,7 +50,8 @@ let package = Package(
         .target(
             name: "SagaDaemon",
             dependencies: [
-                "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService", "SagaSystemd",
+                "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                "SagaSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
