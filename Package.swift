@@ -125,6 +125,11 @@ let package = Package(
             dependencies: ["SagaLog", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaLogBenchmark"
         ),
+        // The conformance suite every log backend must pass, run here against SagaLog.
+        .testTarget(
+            name: "MessageLogTests",
+            dependencies: ["MessageLog", "SagaLog", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "SagaLogTests",
             dependencies: ["SagaLog", "CCRC32C", .product(name: "Logging", package: "swift-log")]
