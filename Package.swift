@@ -5,6 +5,7 @@ let package = Package(
     name: "sagad",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "MessageLog", targets: ["MessageLog"]),
         .library(name: "SagaLog", targets: ["SagaLog"]),
         .executable(name: "sagad", targets: ["sagad"]),
         .executable(name: "sagactl", targets: ["sagactl"]),
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
@@ -25,33 +27,60 @@ let package = Package(
     ],
     targets: [
         .target(name: "CCRC32C"),
+        // The log seam: producer, consumer and admin protocols and the record value types.
+        .target(name: "MessageLog"),
         .target(
             name: "SagaLog",
             dependencies: [
-                "CCRC32C",
+                "CCRC32C", "MessageLog",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "SagaMessaging",
             dependencies: [
-                "SagaLog",
+                "MessageLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        .target(name: "OrderService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "CheckoutService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "FulfillmentService", dependencies: ["SagaMessaging", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "OrderService",
+            dependencies: [
+                "MessageLog", "SagaMessaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "CheckoutService",
+            dependencies: [
+                "MessageLog", "SagaMessaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "FulfillmentService",
+            dependencies: [
+                "MessageLog", "SagaMessaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SagaDaemon",
             dependencies: [
-                "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService", "SagaSystemd",
+                "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                "SagaSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -86,19 +115,48 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "sagactl", dependencies: ["SagaControl"]),
         .executableTarget(
             name: "SagaLogBenchmark",
-            dependencies: ["SagaLog"],
+            dependencies: ["SagaLog", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaLogBenchmark"
         ),
-        .testTarget(name: "SagaLogTests", dependencies: ["SagaLog"]),
-        .testTarget(name: "SagaSystemdTests", dependencies: ["SagaSystemd"]),
-        .testTarget(name: "SagaMessagingTests", dependencies: ["SagaMessaging"]),
-        .testTarget(name: "SagaDaemonTests", dependencies: ["SagaDaemon"]),
-        .testTarget(name: "SagaControlTests", dependencies: ["SagaControl"]),
+        // The conformance suite every log backend must pass, run here against SagaLog.
+        .testTarget(
+            name: "MessageLogTests",
+            dependencies: ["MessageLog", "SagaLog", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SagaLogTests",
+            dependencies: ["SagaLog", "CCRC32C", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SagaSystemdTests",
+            dependencies: ["SagaSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SagaMessagingTests",
+            dependencies: [
+                "SagaMessaging", "SagaLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SagaDaemonTests",
+            dependencies: [
+                "SagaDaemon", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SagaControlTests",
+            dependencies: ["SagaControl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Starts the real sagad and sagactl binaries; depends on them so they are built first.
         // GRDB reads a stopped daemon's databases (the payment journal) to check the invariants.
         .testTarget(name: "SystemTests", dependencies: ["sagad", "sagactl", .product(name: "GRDB", package: "GRDB.swift")]),

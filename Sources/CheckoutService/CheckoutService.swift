@@ -1,6 +1,6 @@
 import GRDB
 import Logging
-import SagaLog
+import MessageLog
 import SagaMessaging
 
 /// The checkout service: owns checkout.sqlite (accounts, payments, tombstones), takes

@@ -1,6 +1,6 @@
 import GRDB
 import Logging
-import SagaLog
+import MessageLog
 import SagaMessaging
 
 /// The fulfillment service: owns fulfillment.sqlite. An `order_processing` event records a

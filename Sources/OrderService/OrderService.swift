@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import Logging
+import MessageLog
 import Metrics
-import SagaLog
 import SagaMessaging
 
 /// The order service: owns orders.sqlite, places and cancels orders, and moves them through

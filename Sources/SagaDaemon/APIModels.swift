@@ -1,8 +1,8 @@
 import CheckoutService
 import FulfillmentService
 import Foundation
+import MessageLog
 import OrderService
-import SagaLog
 import SagaMessaging
 
 /// The JSON shapes of openapi.yaml: snake_case names, money as decimal strings, RFC 3339 times.

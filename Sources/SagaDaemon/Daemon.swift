@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import SagaLog
+import MessageLog
 import SagaSystemd
 import ServiceLifecycle
 
@@ -37,18 +37,19 @@ public enum Daemon {
         let runtime: SagaRuntime
         do {
             runtime = try SagaRuntime(settings: configuration.runtimeSettings, logger: logger)
-        } catch SagaLogError.locked(let path) {
-            logger.critical("another sagad is already using this state directory", metadata: [
-                "state_dir": "\(configuration.stateDirectory)", "lock": "\(path)",
-            ])
-            return ExitCode.alreadyRunning.rawValue
         } catch {
+            if case .storageInUse(let path) = (error as? any MessageLogError)?.kind {
+                logger.critical("another sagad is already using this state directory", metadata: [
+                    "state_dir": "\(configuration.stateDirectory)", "lock": "\(path)",
+                ])
+                return ExitCode.alreadyRunning.rawValue
+            }
             logger.critical("cannot open the saga state", metadata: ["error": "\(error)"])
             return ExitCode.cannotOpenState.rawValue
         }
-        let report = runtime.log.recoveryReports
+        let report = runtime.log.recoveryReport
         logger.info("log recovered", metadata: [
-            "segments": "\(report.count)", "truncated_bytes": "\(report.reduce(0) { $0 + $1.truncatedBytes })",
+            "segments": "\(report.checkedSegments)", "truncated_bytes": "\(report.truncatedBytes)",
             "durability": "\(configuration.logFsync)",
         ])
         let daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger)

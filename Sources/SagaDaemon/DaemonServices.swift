@@ -28,7 +28,7 @@ struct MaintenanceService: Service {
                 if daemon.phase == .ready { _ = notifier.status(await StatusLine.make(daemon)) }
                 if ContinuousClock.now - lastRetention > .seconds(600) {
                     lastRetention = ContinuousClock.now
-                    do { try daemon.runtime.log.enforceRetention() } catch {
+                    do { try daemon.runtime.log.enforceRetention(nowSeconds: nil) } catch {
                         daemon.logger.error("retention failed", metadata: ["error": "\(error)"])
                     }
                 }

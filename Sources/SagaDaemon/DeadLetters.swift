@@ -1,4 +1,4 @@
-import SagaLog
+import MessageLog
 import SagaMessaging
 
 /// The dead-letter topics (`<topic>.dlq`): listing them, and replaying their records to the
@@ -6,7 +6,7 @@ import SagaMessaging
 /// so each dead letter is replayed once.
 struct DeadLetters {
     static let replayGroup = "sagad-dlq-replay"
-    let log: SagaLog
+    let log: any MessageLog & MessageLogAdmin
 
     var topics: [String] { log.topicNames.filter { $0.hasSuffix(".dlq") } }
 
@@ -28,9 +28,9 @@ struct DeadLetters {
     /// topic without the `dlq-` headers; returns how many went.
     func replay(topic: String?) async throws -> Int {
         let selected = topic.map { [$0] } ?? topics
-        if let topic, !topics.contains(topic) { throw SagaLogError.unknownTopic(topic) }
+        if let topic, !topics.contains(topic) { throw Problem(.notFound, "unknown topic '\(topic)'") }
         guard !selected.isEmpty else { return 0 }
-        let consumer = try log.consumer(group: Self.replayGroup, topics: selected)
+        let consumer = try log.subscribe(group: Self.replayGroup, topics: selected)
         defer { consumer.close() }
         var replayed = 0
         while true {
@@ -39,7 +39,7 @@ struct DeadLetters {
             for record in records {
                 guard let original = record.header("dlq-original-topic") else { continue }
                 let headers = record.headers.filter { !$0.name.hasPrefix("dlq-") }
-                _ = try await log.append(ProducerRecord(key: record.key, value: record.value, headers: headers), to: original)
+                _ = try await log.append([ProducerRecord(key: record.key, value: record.value, headers: headers)], to: original)
                 replayed += 1
             }
             try consumer.commit(records)

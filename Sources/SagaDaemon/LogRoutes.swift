@@ -1,5 +1,5 @@
 import Hummingbird
-import SagaLog
+import MessageLog
 import SagaMessaging
 
 /// Log administration: topics, consumer groups (lag, pause, resume, reset), record peeks and

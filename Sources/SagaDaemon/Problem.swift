@@ -2,8 +2,8 @@ import CheckoutService
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MessageLog
 import OrderService
-import SagaLog
 import SagaMessaging
 
 /// An RFC 9457 problem: a stable `type` and `title` per kind, the HTTP status, and a
@@ -102,12 +102,12 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             case .accountExists: return Problem(.conflict, error.description)
             case .invalidAccountID, .invalidAmount: return Problem(.validation, error.description)
             }
-        case let error as SagaLogError:
-            switch error {
-            case .unknownTopic, .unknownPartition, .unknownGroup: return Problem(.notFound, error.description)
-            case .offsetOutOfRange, .invalidTopicName: return Problem(.validation, error.description)
+        case let error as any MessageLogError:
+            switch error.kind {
+            case .notFound: return Problem(.notFound, error.description)
+            case .invalidRequest: return Problem(.validation, error.description)
             case .groupHasMembers: return Problem(.groupActive, error.description)
-            default: return Problem(.unavailable, error.description)
+            case .storageInUse, .unavailable: return Problem(.unavailable, error.description)
             }
         case let error as Money.ParseError:
             return Problem(.validation, error.description)

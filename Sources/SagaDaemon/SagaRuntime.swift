@@ -2,15 +2,17 @@ import CheckoutService
 import FulfillmentService
 import Foundation
 import Logging
+import MessageLog
 import OrderService
 import SagaLog
 import SagaMessaging
 
 /// The saga wired together in one process: the log, its topics, and the three services, each
 /// with its own database under `<state>/data/`. `run()` runs the services' relays, consumers
-/// and workers until cancelled.
+/// and workers until cancelled. Only `init` names SagaLog (to open it); everything else sees
+/// the log through the `MessageLog` seam.
 public final class SagaRuntime: Sendable {
-    public let log: SagaLog
+    public let log: any MessageLog & MessageLogAdmin
     public let orders: OrderService
     public let checkout: CheckoutService
     public let fulfillment: FulfillmentService
@@ -33,8 +35,8 @@ public final class SagaRuntime: Sendable {
         log = try SagaLog.open(directory: data + "/log", configuration: settings.log, logger: logger)
         do {
             for type in SagaEventType.allCases {
-                try log.createTopic(type.topic, partitions: settings.partitions)
-                try log.createTopic(type.deadLetterTopic, partitions: 1)
+                try log.ensureTopic(type.topic, partitions: settings.partitions)
+                try log.ensureTopic(type.deadLetterTopic, partitions: 1)
             }
             orders = try OrderService(
                 databasePath: data + "/orders.sqlite", log: log, settings: settings.order,

@@ -371,23 +371,3 @@ final class Partition: Sendable {
         try? segment.persistIndex()  // derived data; an unclean-looking index is rebuilt on open
     }
 }
-
-/// Sizes and offsets of one partition.
-public struct PartitionStatistics: Sendable, Equatable, Codable {
-    public var topic: String
-    public var partition: Int
-    public var startOffset: Int64
-    public var endOffset: Int64
-    public var bytes: Int64
-    public var segmentCount: Int
-    /// Bytes waiting for the writer.
-    public var queuedBytes: Int
-    /// `write` calls that stored records since open: one per partition per writer pass
-    /// (more only when the pass rolled a segment).
-    public var writes: Int
-    /// `fdatasync` calls on segment data since open (appends under `always`, interval syncs,
-    /// rolls, close). Fewer syncs than appends is group commit at work.
-    public var syncs: Int
-    /// Whether an `fdatasync` failed and the partition refuses writes until reopened.
-    public var failed: Bool
-}

@@ -1,5 +1,5 @@
 import Foundation
-import SagaLog
+import MessageLog
 
 /// Turns events into log records and back: JSON values, the order id as key, and the event
 /// id and type as headers so tools can read them without parsing the value.

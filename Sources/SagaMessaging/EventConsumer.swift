@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import Logging
+import MessageLog
 import Metrics
-import SagaLog
 import Synchronization
 
 /// A service's subscription: polls batches from its consumer group, applies each event once

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import Logging
+import MessageLog
 import Metrics
-import SagaLog
 
 /// Moves a service's outbox rows to the log: reads a batch in insertion order, appends it
 /// (one append per topic), then deletes exactly those rows. A crash between the append and

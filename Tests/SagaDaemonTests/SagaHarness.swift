@@ -95,7 +95,7 @@ final class SagaHarness: Sendable {
                     .filter { $0.offset < stats.endOffset }
                 guard let last = records.last else { break }
                 let copies = records.map { ProducerRecord(key: $0.key, value: $0.value, headers: $0.headers) }
-                _ = try await log.appendRecords(copies, to: stats.topic)
+                _ = try await log.append(copies, to: stats.topic)
                 next = last.offset + 1
             }
         }

@@ -98,13 +98,13 @@ import Testing
         let saga = try SagaHarness()
         defer { saga.close() }
         let task = saga.start()
-        _ = try await saga.runtime.log.append(ProducerRecord(key: "bad", value: Array("{not json".utf8)), to: "order_pending")
+        _ = try await saga.runtime.log.append([ProducerRecord(key: "bad", value: Array("{not json".utf8))], to: "order_pending")
         let placed = try await saga.orders.placeOrder(amountCents: 150, accountID: nil, idempotencyKey: nil)
         #expect(try await saga.settled(placed.id).status == .finished)
         #expect(try await saga.eventually {
-            try saga.runtime.log.read(topic: "order_pending.dlq", partition: 0, from: 0).count == 1
+            try saga.runtime.log.read(topic: "order_pending.dlq", partition: 0, from: 0, maxRecords: 100).count == 1
         })
-        let dead = try saga.runtime.log.read(topic: "order_pending.dlq", partition: 0, from: 0)[0]
+        let dead = try saga.runtime.log.read(topic: "order_pending.dlq", partition: 0, from: 0, maxRecords: 100)[0]
         #expect(dead.header("dlq-group") == "checkout")
         #expect(dead.header("dlq-error")?.contains("cannot decode") == true)
         await saga.stop(task)

@@ -10,29 +10,15 @@ public protocol MessageLog: Sendable {
     func subscribe(group: String, topics: [String]) throws -> any MessageConsumer
 }
 
-/// A member of a consumer group, as the services see it.
+/// A member of a consumer group, as the services see it. The group's partitions are dealt out
+/// among its live members; each partition is read by exactly one member at a time.
 public protocol MessageConsumer: Sendable {
+    /// Up to `maxRecords` records from this member's partitions, in offset order per partition,
+    /// waiting up to `timeout` for the first; empty on timeout.
     func poll(maxRecords: Int, timeout: Duration) async throws -> [LogRecord]
+    /// Stores, per partition in `records`, the offset after its last record as the group's
+    /// progress; a member that later owns the partition resumes there.
     func commit(_ records: [LogRecord]) throws
+    /// Leaves the group; its partitions go to the remaining members.
     func close()
-}
-
-/// A group's committed offset and lag on one partition.
-public struct GroupPartitionLag: Sendable, Equatable, Codable {
-    public var group: String
-    public var topic: String
-    public var partition: Int
-    /// The next offset the group will read; `nil` when it never committed.
-    public var committedOffset: Int64?
-    public var endOffset: Int64
-    /// `end − max(committed, start)`: records not yet consumed, never negative.
-    public var lag: Int64
-    public var members: Int
-}
-
-/// Where `resetGroup` moves a group's offsets.
-public enum OffsetResetTarget: Sendable, Equatable {
-    case earliest
-    case latest
-    case offset(Int64)
 }

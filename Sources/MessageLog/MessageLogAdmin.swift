@@ -1,0 +1,25 @@
+/// What the daemon needs beyond producing and consuming: topics and their statistics, group
+/// lag and offset resets, retention and the recovery report. Pausing a group is left to the
+/// services (their consumer loops leave the group), so a backend need not support it.
+public protocol MessageLogAdmin: Sendable {
+    /// Every topic's name, sorted.
+    var topicNames: [String] { get }
+    /// Offsets and sizes of every partition, sorted by topic, then partition.
+    func topicStatistics() -> [PartitionStatistics]
+    /// Up to `maxRecords` records of one partition from `offset`, outside any consumer group
+    /// (record peeks, dead-letter listings).
+    func read(topic: String, partition: Int, from offset: Int64, maxRecords: Int) throws -> [LogRecord]
+    /// Committed offset and lag for every group and every partition of the topics it reads.
+    func groupLag() -> [GroupPartitionLag]
+    /// Moves a group's committed offsets (all its topics, or just `topic`); the group must have
+    /// no live members, else this throws an error of kind `groupHasMembers`.
+    func resetGroup(_ group: String, to target: OffsetResetTarget, topic: String?) throws
+    /// Drops records past the retention limits (`nowSeconds`: the clock to judge age by,
+    /// `nil` for now); returns how many storage units went.
+    @discardableResult
+    func enforceRetention(nowSeconds: Double?) throws -> Int
+    /// What opening the log found and repaired.
+    var recoveryReport: LogRecoveryReport { get }
+    /// Completes queued appends, makes them durable and releases the log's storage.
+    func close() throws
+}

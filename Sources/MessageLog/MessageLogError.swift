@@ -1,0 +1,20 @@
+/// What a caller must tell apart when a log call fails, whatever the backend: the HTTP edge
+/// answers 404, 422, 409 or 503 from it, the daemon exits "already running" on `storageInUse`.
+public enum MessageLogFailureKind: Sendable, Equatable {
+    /// No such topic, partition or consumer group.
+    case notFound
+    /// The call named something invalid: a topic name, an offset outside a partition.
+    case invalidRequest
+    /// A group's offsets were to be reset while it still has live members.
+    case groupHasMembers
+    /// The log's storage at `path` is held by another process.
+    case storageInUse(path: String)
+    /// The log cannot serve the call (closed, I/O failure, disk full, bad setting); the
+    /// description says which.
+    case unavailable
+}
+
+/// An error a log backend throws, classified so callers need not know the backend's own type.
+public protocol MessageLogError: Error, CustomStringConvertible, Sendable {
+    var kind: MessageLogFailureKind { get }
+}
