@@ -45,7 +45,8 @@ run: build
 # Three runs: the systemd-environment tests (they check process-wide variables such as
 # NOTIFY_SOCKET and LISTEN_FDS), the unit tests, then the system tests that start the real
 # binaries (apart from the unit tests' descriptor churn while they spawn processes). Then the
-# systemd harness (real systemd as PID 1 in namespaces) runs, or says why it is skipped.
+# systemd harness (real systemd as PID 1 in namespaces) runs; without root it says why it is
+# skipped, and as root or with CI=true a missing capability fails the run.
 # Each run has a time limit, so a hung test fails the build instead of stalling CI.
 test: test-deps
 	$(SWIFT) build --build-tests
