@@ -319,7 +319,7 @@ final class Partition: Sendable {
         return max(0, low - 1)
     }
 
-    // MARK: Statistics and retention
+    // MARK: Statistics, retention and close
 
     var statistics: PartitionStatistics {
         state.withLock { state in
@@ -331,35 +331,21 @@ final class Partition: Sendable {
         }
     }
 
-    /// Deletes whole closed segments that are past the retention age or over the byte budget,
-    /// oldest first; never the active one. Returns how many went.
-    @discardableResult
-    func enforceRetention(nowSeconds: Double) throws -> Int {
-        var removed: [Segment] = []
+    /// Takes segments off the front, oldest first, while `expired(oldest, totalBytes)` says so,
+    /// where `totalBytes` is the size of all segments still held; never the active one. The
+    /// caller (`Retention`) deletes their files.
+    func detachOldestSegments(while expired: (Segment, Int64) -> Bool) -> [Segment] {
         state.withLock { state in
+            var removed: [Segment] = []
             var total = state.segments.reduce(0) { $0 + $1.size }
             while state.segments.count > 1 {
                 let oldest = state.segments[0]
-                var expired = false
-                if let age = configuration.retentionAge, let modified = try? FileSystem.modificationTime(oldest.logPath) {
-                    expired = Duration.seconds(nowSeconds - modified) > age
-                }
-                let oversized = configuration.retentionBytes.map { total > $0 } ?? false
-                guard expired || oversized else { break }
+                guard expired(oldest, total) else { break }
                 total -= oldest.size
                 removed.append(state.segments.removeFirst())
             }
+            return removed
         }
-        guard !removed.isEmpty else { return 0 }
-        for segment in removed {
-            try FileSystem.remove(segment.logPath)
-            try FileSystem.remove(segment.indexPath)
-        }
-        try FileSystem.syncDirectory(directory)
-        logger.info("retention deleted segments", metadata: [
-            "partition": "\(topicPartition)", "segments": "\(removed.count)", "start_offset": "\(startOffset)",
-        ])
-        return removed.count
     }
 
     /// Syncs the active segment and rewrites its index; for a clean close. A stopped partition

@@ -239,11 +239,7 @@ public final class SagaLog: MessageLog, Sendable {
     @discardableResult
     public func enforceRetention(nowSeconds: Double? = nil) throws -> Int {
         let topics = state.withLock { Array($0.topics.values) }
-        var deleted = 0
-        for topic in topics {
-            for partition in topic.partitions { deleted += try partition.enforceRetention(nowSeconds: nowSeconds ?? currentTimeSeconds()) }
-        }
-        return deleted
+        return try Retention.enforce(on: topics, nowSeconds: nowSeconds)
     }
 
     /// Completes queued appends, syncs everything and marks the shutdown clean.
