@@ -1,6 +1,7 @@
 import Logging
 import SagaSystemd
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// SIGHUP: re-reads the configuration file and environment, applies what can change at run
@@ -74,5 +75,3 @@ final class CurrentConfiguration: Sendable {
         set { state.withLock { $0 = newValue } }
     }
 }
-
-import Synchronization

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SagaLog
 import SagaMessaging
@@ -86,5 +87,3 @@ extension DaemonConfiguration {
         }
     }
 }
-
-import Foundation

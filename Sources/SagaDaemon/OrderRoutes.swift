@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import OrderService
 import SagaMessaging
@@ -77,5 +78,3 @@ extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
 }
-
-import HTTPTypes

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MessageLog
+import NIOCore
 import OrderService
 import SagaMessaging
 
@@ -125,5 +126,3 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         }
     }
 }
-
-import NIOCore

@@ -104,7 +104,7 @@ public final class LogConsumer: MessageConsumer, Sendable {
         var starts: [TopicPartition: Int64] = [:]
         for key in partitions {
             guard let partition = try? log.partition(key) else { continue }
-            starts[key] = log.startingOffset(for: key, group: membership, partition: partition)
+            starts[key] = log.coordinator.startingOffset(for: key, group: membership, partition: partition)
         }
         state.withLock { state in
             guard state.generation != generation else { return }

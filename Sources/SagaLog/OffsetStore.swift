@@ -21,6 +21,18 @@ final class OffsetStore: Sendable {
 
     private static let compactAfterEntries = 10_000
 
+    /// One journal entry, little-endian: u32 length (whole entry), u32 CRC-32C of the bytes
+    /// after it, u16 topic length, topic, u32 partition, i64 next offset.
+    private enum Entry {
+        static let crcField = 4
+        static let topicLengthField = 8
+        static let topicField = 10
+        /// The CRC covers the entry from the topic length to its end.
+        static let crcStart = topicLengthField
+        /// Bytes besides the topic's: the fields before it, the partition and the offset.
+        static let fixedLength = topicField + 4 + 8
+    }
+
     /// Opens (creating) the journal and replays it.
     init(group: String, path: String, syncEachCommit: Bool, logger: Logger) throws {
         self.group = group
@@ -99,7 +111,7 @@ final class OffsetStore: Sendable {
     private static func encodeEntry(_ partition: TopicPartition, _ offset: Int64, into bytes: inout [UInt8]) {
         let start = bytes.count
         let topic = Array(partition.topic.utf8)
-        let length = UInt32(8 + 2 + topic.count + 4 + 8)
+        let length = UInt32(Entry.fixedLength + topic.count)
         withUnsafeBytes(of: length.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(0)) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt16(topic.count).littleEndian) { bytes.append(contentsOf: $0) }
@@ -107,22 +119,23 @@ final class OffsetStore: Sendable {
         withUnsafeBytes(of: UInt32(partition.partition).littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: offset.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.withUnsafeMutableBytes { raw in
-            let crc = saga_crc32c_extend(0, raw.baseAddress! + start + 8, Int(length) - 8)
-            raw.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+            let crc = saga_crc32c_extend(0, raw.baseAddress! + start + Entry.crcStart, Int(length) - Entry.crcStart)
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: start + Entry.crcField, as: UInt32.self)
         }
     }
 
     private static func decodeEntry(_ raw: UnsafeRawBufferPointer, at position: Int) -> ((TopicPartition, Int64), Int)? {
-        guard raw.count - position >= 22 else { return nil }
+        guard raw.count - position >= Entry.fixedLength else { return nil }
         let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
-        guard length >= 22, raw.count - position >= length else { return nil }
-        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self))
-        guard saga_crc32c_extend(0, raw.baseAddress! + position + 8, length - 8) == stored else { return nil }
-        let topicLength = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: position + 8, as: UInt16.self)))
-        guard 8 + 2 + topicLength + 12 == length else { return nil }
-        let topic = String(decoding: UnsafeRawBufferPointer(rebasing: raw[(position + 10)..<(position + 10 + topicLength)]), as: UTF8.self)
-        let partition = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position + 10 + topicLength, as: UInt32.self)))
-        let offset = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: position + 14 + topicLength, as: Int64.self))
+        guard length >= Entry.fixedLength, raw.count - position >= length else { return nil }
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position + Entry.crcField, as: UInt32.self))
+        guard saga_crc32c_extend(0, raw.baseAddress! + position + Entry.crcStart, length - Entry.crcStart) == stored else { return nil }
+        let topicLength = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: position + Entry.topicLengthField, as: UInt16.self)))
+        guard Entry.fixedLength + topicLength == length else { return nil }
+        let topicStart = position + Entry.topicField
+        let topic = String(decoding: UnsafeRawBufferPointer(rebasing: raw[topicStart..<(topicStart + topicLength)]), as: UTF8.self)
+        let partition = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: topicStart + topicLength, as: UInt32.self)))
+        let offset = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: topicStart + topicLength + MemoryLayout<UInt32>.size, as: Int64.self))
         return ((TopicPartition(topic: topic, partition: partition), offset), length)
     }
 }

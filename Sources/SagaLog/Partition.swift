@@ -4,6 +4,7 @@ import Synchronization
 /// One partition of a topic: an ordered list of segments, the last one active. Appenders
 /// enqueue; the log's `GroupCommitWriter` drains the queue, writes, syncs and completes them.
 /// Readers see records up to `visibleEnd`: durable ones under `always`, written ones otherwise.
+/// This file holds the write batching; reads are in `PartitionReader.swift`, deletion in `Retention`.
 final class Partition: Sendable {
     let topic: String
     let id: Int
@@ -258,68 +259,12 @@ final class Partition: Sendable {
     var startOffset: Int64 { state.withLock { $0.segments.first!.baseOffset } }
     var endOffset: Int64 { state.withLock { $0.visibleEnd } }
 
-    /// A read's records and where the next read should start.
-    struct ReadResult: Sendable {
-        var records: [LogRecord]
-        var nextOffset: Int64
-        var hint: ReadHint?
+    /// The segments and the visible end, taken together, for `read`.
+    var readableSegments: (segments: [Segment], visibleEnd: Int64) {
+        state.withLock { ($0.segments, $0.visibleEnd) }
     }
 
-    /// A remembered file position that lets a sequential reader skip the index lookup.
-    struct ReadHint: Sendable {
-        var segmentBase: Int64
-        var offset: Int64
-        var position: Int64
-    }
-
-    /// Reads from `offset` (which must be within `[start, end]`) up to the visible end.
-    func read(from offset: Int64, maxRecords: Int, maxBytes: Int, hint: ReadHint? = nil) throws -> ReadResult {
-        let (segments, end) = state.withLock { ($0.segments, $0.visibleEnd) }
-        let start = segments.first!.baseOffset
-        guard offset >= start, offset <= end else {
-            throw SagaLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: end)
-        }
-        var records: [LogRecord] = []
-        var next = offset
-        var lastHint: ReadHint? = nil
-        var index = Self.segmentIndex(containing: offset, in: segments)
-        while next < end, records.count < maxRecords, index < segments.count {
-            let segment = segments[index]
-            let segmentEnd = index + 1 < segments.count ? segments[index + 1].baseOffset : end
-            let limit = min(end, segmentEnd)
-            if next >= limit { index += 1; continue }
-            let usable = hint.flatMap { $0.segmentBase == segment.baseOffset && $0.offset == next ? ($0.offset, $0.position) : nil }
-            let (batch, position) = try segment.read(
-                from: next, endOffset: limit, maxRecords: maxRecords - records.count,
-                maxBytes: max(1, maxBytes - records.reduce(0) { $0 + $1.value.count }),
-                topic: topic, partition: id, hint: usable)
-            if batch.isEmpty {
-                if next < limit {
-                    throw SagaLogError.corruptSegment(path: segment.logPath, position: position, reason: "offset \(next) not found")
-                }
-                index += 1
-                continue
-            }
-            records.append(contentsOf: batch)
-            next = batch.last!.offset + 1
-            lastHint = ReadHint(segmentBase: segment.baseOffset, offset: next, position: position)
-            if records.count >= maxRecords { break }
-            if next >= limit { index += 1 } else { break }
-        }
-        return ReadResult(records: records, nextOffset: next, hint: lastHint)
-    }
-
-    static func segmentIndex(containing offset: Int64, in segments: [Segment]) -> Int {
-        var low = 0
-        var high = segments.count
-        while low < high {
-            let mid = (low + high) / 2
-            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
-        }
-        return max(0, low - 1)
-    }
-
-    // MARK: Statistics and retention
+    // MARK: Statistics, retention and close
 
     var statistics: PartitionStatistics {
         state.withLock { state in
@@ -331,35 +276,21 @@ final class Partition: Sendable {
         }
     }
 
-    /// Deletes whole closed segments that are past the retention age or over the byte budget,
-    /// oldest first; never the active one. Returns how many went.
-    @discardableResult
-    func enforceRetention(nowSeconds: Double) throws -> Int {
-        var removed: [Segment] = []
+    /// Takes segments off the front, oldest first, while `expired(oldest, totalBytes)` says so,
+    /// where `totalBytes` is the size of all segments still held; never the active one. The
+    /// caller (`Retention`) deletes their files.
+    func detachOldestSegments(while expired: (Segment, Int64) -> Bool) -> [Segment] {
         state.withLock { state in
+            var removed: [Segment] = []
             var total = state.segments.reduce(0) { $0 + $1.size }
             while state.segments.count > 1 {
                 let oldest = state.segments[0]
-                var expired = false
-                if let age = configuration.retentionAge, let modified = try? FileSystem.modificationTime(oldest.logPath) {
-                    expired = Duration.seconds(nowSeconds - modified) > age
-                }
-                let oversized = configuration.retentionBytes.map { total > $0 } ?? false
-                guard expired || oversized else { break }
+                guard expired(oldest, total) else { break }
                 total -= oldest.size
                 removed.append(state.segments.removeFirst())
             }
+            return removed
         }
-        guard !removed.isEmpty else { return 0 }
-        for segment in removed {
-            try FileSystem.remove(segment.logPath)
-            try FileSystem.remove(segment.indexPath)
-        }
-        try FileSystem.syncDirectory(directory)
-        logger.info("retention deleted segments", metadata: [
-            "partition": "\(topicPartition)", "segments": "\(removed.count)", "start_offset": "\(startOffset)",
-        ])
-        return removed.count
     }
 
     /// Syncs the active segment and rewrites its index; for a clean close. A stopped partition

@@ -14,9 +14,23 @@ import CCRC32C
 /// length (preallocated or torn space) ends a scan.
 enum RecordFrame {
     static let magic: UInt8 = 1
-    static let crcStart = 8
+
+    // Where each fixed field starts, from the frame's first byte (see the layout above).
+    static let lengthField = 0
+    static let lengthFieldSize = 4
+    static let crcField = 4
+    static let magicField = 8
     static let offsetField = 10
-    static let minimumLength = 36
+    static let timestampField = 18
+    /// Bytes before the key: length, CRC, magic, attributes, offset and timestamp.
+    static let fixedFieldsLength = 26
+    /// The CRC covers the frame from the magic byte to its end.
+    static let crcStart = magicField
+    /// A frame with an empty key, no headers and an empty value: the fixed fields, the key
+    /// length (u32), the header count (u16) and the value length (u32).
+    static let minimumLength = fixedFieldsLength + 4 + 2 + 4
+    /// Per record header, besides its name and value: u16 name length and u32 value length.
+    static let headerOverhead = 2 + 4
 
     /// Appends `record` to `buffer` with offset and CRC left as zero: the writer fills them in
     /// with `seal` once it knows the offset. Callers reserve capacity for a whole batch first
@@ -47,16 +61,16 @@ enum RecordFrame {
 
     static func encodedLength(of record: ProducerRecord) -> Int {
         var total = minimumLength + record.key.count + record.value.count
-        for header in record.headers { total += 6 + header.name.utf8.count + header.value.count }
+        for header in record.headers { total += headerOverhead + header.name.utf8.count + header.value.count }
         return total
     }
 
     /// Writes `offset` into the frame starting at `start` and computes its CRC.
     static func seal(_ bytes: UnsafeMutableRawBufferPointer, frameAt start: Int, offset: Int64) {
         bytes.storeBytes(of: offset.littleEndian, toByteOffset: start + offsetField, as: Int64.self)
-        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: start + lengthField, as: UInt32.self)))
         let crc = saga_crc32c_extend(0, bytes.baseAddress! + start + crcStart, length - crcStart)
-        bytes.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        bytes.storeBytes(of: crc.littleEndian, toByteOffset: start + crcField, as: UInt32.self)
     }
 
     /// The outcome of looking at the bytes at one position.
@@ -72,19 +86,21 @@ enum RecordFrame {
     /// Checks the frame at `position` (length, magic, CRC) without copying its payload.
     static func scan(_ bytes: UnsafeRawBufferPointer, at position: Int, maxFrameLength: Int) -> Scan {
         let available = bytes.count - position
-        guard available >= 4 else { return .incomplete(needed: minimumLength) }
-        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
+        guard available >= lengthFieldSize else { return .incomplete(needed: minimumLength) }
+        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + lengthField, as: UInt32.self)))
         if length == 0 { return .invalid(reason: "zero length") }
         guard length >= minimumLength, length <= maxFrameLength else {
             return .invalid(reason: "implausible length \(length)")
         }
         guard available >= length else { return .incomplete(needed: length) }
-        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self))
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + crcField, as: UInt32.self))
         let actual = saga_crc32c_extend(0, bytes.baseAddress! + position + crcStart, length - crcStart)
         guard stored == actual else { return .invalid(reason: "checksum mismatch") }
-        guard bytes[position + 8] == magic else { return .invalid(reason: "unknown magic \(bytes[position + 8])") }
+        guard bytes[position + magicField] == magic else {
+            return .invalid(reason: "unknown magic \(bytes[position + magicField])")
+        }
         let offset = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + offsetField, as: Int64.self))
-        let timestamp = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 18, as: Int64.self))
+        let timestamp = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + timestampField, as: Int64.self))
         return .frame(offset: offset, timestampMillis: timestamp, length: length)
     }
 
@@ -92,7 +108,7 @@ enum RecordFrame {
     static func decode(
         _ bytes: UnsafeRawBufferPointer, at position: Int, length: Int, topic: String, partition: Int
     ) throws -> LogRecord {
-        var cursor = position + 26
+        var cursor = position + fixedFieldsLength
         let end = position + length
         func take(_ count: Int) throws -> Range<Int> {
             guard count >= 0, cursor + count <= end else { throw FrameError.fieldOverrun }
@@ -100,15 +116,15 @@ enum RecordFrame {
             return cursor..<(cursor + count)
         }
         func u32() throws -> Int {
-            let range = try take(4)
+            let range = try take(MemoryLayout<UInt32>.size)
             return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt32.self)))
         }
         func u16() throws -> Int {
-            let range = try take(2)
+            let range = try take(MemoryLayout<UInt16>.size)
             return Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt16.self)))
         }
         let offset = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + offsetField, as: Int64.self))
-        let timestamp = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 18, as: Int64.self))
+        let timestamp = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + timestampField, as: Int64.self))
         let key = Array(bytes[try take(try u32())])
         let headerCount = try u16()
         var headers: [RecordHeader] = []

@@ -6,7 +6,8 @@ import Logging
 import Synchronization
 
 /// A durable, segmented, append-only log on local disk: topics of partitions of segments,
-/// group-committed appends, and consumer groups with committed offsets.
+/// group-committed appends, and consumer groups with committed offsets. This facade owns the
+/// topics and appends; `GroupCoordinator` runs the groups and `Retention` deletes old segments.
 ///
 /// Layout under `directory`: `topics` (the topic list), `<topic>-<p>/<base>.log|.index`,
 /// `groups/<group>.offsets`, `.lock` (held while open) and `.clean-shutdown` (present only
@@ -19,13 +20,13 @@ public final class SagaLog: MessageLog, Sendable {
     /// that consumers never poll the disk.
     let signal = KeyedChangeSignal()
     static let appendKey = "log"
+    let coordinator: GroupCoordinator
     private let writer: GroupCommitWriter
     private let lock: DirectoryLock
     private let state: Mutex<State>
 
     private struct State {
         var topics: [String: Topic] = [:]
-        var groups: [String: ConsumerGroup] = [:]
         var closed = false
         var recovery: [SegmentRecoveryReport] = []
     }
@@ -68,41 +69,14 @@ public final class SagaLog: MessageLog, Sendable {
             topics[name] = topic
             reports += topicReports
         }
-        var groups: [String: ConsumerGroup] = [:]
-        for file in try FileSystem.list(directory + "/groups") where file.hasSuffix(".offsets") {
-            let name = String(file.dropLast(".offsets".count))
-            let store = try OffsetStore(
-                group: name, path: directory + "/groups/" + file,
-                syncEachCommit: configuration.durability == .always, logger: logger)
-            try Self.clampCommitted(store, topics: topics, logger: logger)
-            groups[name] = ConsumerGroup(name: name, offsets: store)
-        }
+        self.coordinator = try GroupCoordinator(
+            logDirectory: directory, topics: topics, configuration: configuration, logger: logger, signal: signal)
         state.withLock { state in
             state.topics = topics
-            state.groups = groups
             state.recovery = reports
         }
         if clean { try FileSystem.remove(marker); try FileSystem.syncDirectory(directory) }
         writer.start()
-    }
-
-    /// A committed offset past the recovered end (records lost with an unsynced tail) is pulled
-    /// back to the end, so the group re-reads whatever is appended there next.
-    private static func clampCommitted(_ store: OffsetStore, topics: [String: Topic], logger: Logger) throws {
-        var offsets = store.offsets
-        var changed = false
-        for (key, offset) in offsets {
-            guard let partition = topics[key.topic]?.partitions[safe: key.partition] else { continue }
-            let end = partition.endOffset
-            if offset > end {
-                logger.warning("committed offset was past the end of the log; clamped", metadata: [
-                    "group": "\(store.group)", "partition": "\(key)", "committed": "\(offset)", "end": "\(end)",
-                ])
-                offsets[key] = end
-                changed = true
-            }
-        }
-        if changed { try store.replaceAll(offsets) }
     }
 
     /// What recovery found when the log was opened (segments scanned, bytes truncated).
@@ -232,68 +206,20 @@ public final class SagaLog: MessageLog, Sendable {
         guard Topic.isValidName(name) else { throw SagaLogError.invalidTopicName(name) }
         var counts: [String: Int] = [:]
         for topic in topics { counts[topic] = try self.topic(topic).partitions.count }
-        let group = try consumerGroup(name)
-        let member = memberID ?? "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
-        group.join(member: member, topics: topics, partitionCounts: counts)
-        signal.notify([Self.appendKey])
+        let (group, member) = try coordinator.join(
+            group: name, topics: topics, memberID: memberID, partitionCounts: counts)
         return LogConsumer(group: name, memberID: member, topics: topics, log: self, membership: group)
-    }
-
-    func consumerGroup(_ name: String) throws -> ConsumerGroup {
-        try state.withLock { (state) -> ConsumerGroup in
-            if state.closed { throw SagaLogError.logClosed }
-            if let group = state.groups[name] { return group }
-            let store = try OffsetStore(
-                group: name, path: directory + "/groups/" + name + ".offsets",
-                syncEachCommit: configuration.durability == .always, logger: logger)
-            try FileSystem.syncDirectory(directory + "/groups")
-            let group = ConsumerGroup(name: name, offsets: store)
-            state.groups[name] = group
-            return group
-        }
     }
 
     func leave(group: ConsumerGroup, member: String) {
         let counts = state.withLock { $0.topics.mapValues { $0.partitions.count } }
-        group.leave(member: member, partitionCounts: counts)
-        signal.notify([Self.appendKey])
-    }
-
-    /// Where a member newly owning `key` starts: the committed offset, clamped into the
-    /// partition's range, or the group's configured start when nothing was committed.
-    func startingOffset(for key: TopicPartition, group: ConsumerGroup, partition: Partition) -> Int64 {
-        let start = partition.startOffset
-        let end = partition.endOffset
-        guard let committed = group.offsets.offset(for: key) else {
-            return configuration.newGroupStart == .earliest ? start : end
-        }
-        return min(max(committed, start), end)
+        coordinator.leave(group: group, member: member, partitionCounts: counts)
     }
 
     /// Moves a group's committed offsets (all its topics, or just `topic`). The group must
     /// have no live members.
     public func resetGroup(_ name: String, to target: OffsetResetTarget, topic onlyTopic: String? = nil) throws {
-        guard let group = state.withLock({ $0.groups[name] }) else { throw SagaLogError.unknownGroup(name) }
-        guard group.memberCount == 0 else { throw SagaLogError.groupHasMembers(group: name, members: group.memberCount) }
-        var offsets = group.offsets.offsets
-        let topics = onlyTopic.map { [$0] } ?? Array(Set(offsets.keys.map(\.topic)))
-        for topicName in topics {
-            for partition in try topic(topicName).partitions {
-                let key = partition.topicPartition
-                switch target {
-                case .earliest: offsets[key] = partition.startOffset
-                case .latest: offsets[key] = partition.endOffset
-                case .offset(let value):
-                    guard value >= partition.startOffset, value <= partition.endOffset else {
-                        throw SagaLogError.offsetOutOfRange(
-                            topic: topicName, partition: partition.id, offset: value,
-                            start: partition.startOffset, end: partition.endOffset)
-                    }
-                    offsets[key] = value
-                }
-            }
-        }
-        try group.offsets.replaceAll(offsets)
+        try coordinator.reset(name, to: target, topic: onlyTopic) { try self.topic($0) }
     }
 
     // MARK: Statistics, retention, close
@@ -306,34 +232,14 @@ public final class SagaLog: MessageLog, Sendable {
     /// Committed offset and lag for every group and partition of the topics it committed to
     /// or currently reads.
     public func groupLag() -> [GroupPartitionLag] {
-        let (groups, topics) = state.withLock { ($0.groups.values.sorted { $0.name < $1.name }, $0.topics) }
-        var rows: [GroupPartitionLag] = []
-        for group in groups {
-            let committed = group.offsets.offsets
-            for topicName in Set(committed.keys.map(\.topic)).sorted() {
-                guard let topic = topics[topicName] else { continue }
-                for partition in topic.partitions {
-                    let offset = committed[partition.topicPartition]
-                    let end = partition.endOffset
-                    let from = max(offset ?? partition.startOffset, partition.startOffset)
-                    rows.append(GroupPartitionLag(
-                        group: group.name, topic: topicName, partition: partition.id, committedOffset: offset,
-                        endOffset: end, lag: max(0, end - from), members: group.memberCount))
-                }
-            }
-        }
-        return rows
+        coordinator.lag(in: state.withLock { $0.topics })
     }
 
     /// Deletes closed segments past the retention limits; returns how many were deleted.
     @discardableResult
     public func enforceRetention(nowSeconds: Double? = nil) throws -> Int {
         let topics = state.withLock { Array($0.topics.values) }
-        var deleted = 0
-        for topic in topics {
-            for partition in topic.partitions { deleted += try partition.enforceRetention(nowSeconds: nowSeconds ?? currentTimeSeconds()) }
-        }
-        return deleted
+        return try Retention.enforce(on: topics, nowSeconds: nowSeconds)
     }
 
     /// Completes queued appends, syncs everything and marks the shutdown clean.
@@ -344,6 +250,7 @@ public final class SagaLog: MessageLog, Sendable {
             return Array(state.topics.values)
         }
         guard let topics else { return }
+        coordinator.close()
         writer.stop()
         signal.notify([Self.appendKey])
         defer { lock.release() }
@@ -364,10 +271,6 @@ public final class SagaLog: MessageLog, Sendable {
     }
 }
 
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}
-
 extension SagaLog {
     /// Stops the writer and drops the lock without syncing or writing the clean-shutdown
     /// marker: what a `kill -9` leaves behind, for crash-recovery tests.
@@ -377,6 +280,7 @@ extension SagaLog {
             return !state.closed
         }
         guard open else { return }
+        coordinator.close()
         writer.stop()
         lock.release()
     }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything the log can refuse or fail with. Each case says what went wrong and where,
 /// so that a caller can log it as is or map it to a response.
 public enum SagaLogError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -56,14 +64,6 @@ public enum SagaLogError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension SagaLogError {
     /// `error` as a `SagaLogError`; anything else (not thrown by this module) as an I/O failure.

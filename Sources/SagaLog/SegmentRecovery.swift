@@ -93,9 +93,11 @@ extension Segment {
                 ])
             }
         }
-        let firstMillis: Int64? = size >= 26 ? (try? file.read(count: 26, at: 0)).flatMap { bytes in
-            bytes.count == 26 ? bytes.withUnsafeBytes {
-                Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 18, as: Int64.self))
+        // The first frame's timestamp: when the segment began, for rolling by age.
+        let fixed = RecordFrame.fixedFieldsLength
+        let firstMillis: Int64? = size >= fixed ? (try? file.read(count: fixed, at: 0)).flatMap { bytes in
+            bytes.count == fixed ? bytes.withUnsafeBytes {
+                Int64(littleEndian: $0.loadUnaligned(fromByteOffset: RecordFrame.timestampField, as: Int64.self))
             } : nil
         } : nil
         let segment = try Segment(

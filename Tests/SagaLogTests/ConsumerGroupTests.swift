@@ -163,6 +163,18 @@ import Testing
         #expect(try await drain(again, count: 6).map(text) == (4..<10).map { "v\($0)" })
         try log.close()
     }
+
+    /// Once the log is closed (or abandoned) the coordinator makes no new group: no member,
+    /// no offsets file written after the log let go of its directory.
+    @Test(arguments: [false, true])
+    func aClosedLogRefusesNewGroups(abandon: Bool) throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        if abandon { log.abandonWithoutClosing() } else { try log.close() }
+        #expect(throws: SagaLogError.logClosed) { try log.consumer(group: "late", topics: ["t"]) }
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/groups/late.offsets"))
+    }
 }
 
 @Suite struct OffsetStoreTests {

@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The log's consumer groups: their committed offsets under `groups/`, joining and leaving
+/// (which rebalances partitions), where a new owner starts reading, lag and offset resets.
+/// Apart from `SagaLog` so the facade keeps topics and appends and forwards group calls here.
+final class GroupCoordinator: Sendable {
+    private let directory: String
+    private let configuration: LogConfiguration
+    private let logger: Logger
+    private let signal: KeyedChangeSignal
+    private let state: Mutex<State>
+
+    private struct State {
+        var groups: [String: ConsumerGroup] = [:]
+        var closed = false
+    }
+
+    /// Opens every group's offsets under `<logDirectory>/groups`, clamped to the recovered `topics`.
+    init(
+        logDirectory: String, topics: [String: Topic], configuration: LogConfiguration, logger: Logger,
+        signal: KeyedChangeSignal
+    ) throws {
+        self.directory = logDirectory + "/groups"
+        self.configuration = configuration
+        self.logger = logger
+        self.signal = signal
+        var groups: [String: ConsumerGroup] = [:]
+        for file in try FileSystem.list(directory) where file.hasSuffix(".offsets") {
+            let name = String(file.dropLast(".offsets".count))
+            let store = try OffsetStore(
+                group: name, path: directory + "/" + file,
+                syncEachCommit: configuration.durability == .always, logger: logger)
+            try Self.clampCommitted(store, topics: topics, logger: logger)
+            groups[name] = ConsumerGroup(name: name, offsets: store)
+        }
+        self.state = Mutex(State(groups: groups))
+    }
+
+    /// A committed offset past the recovered end (records lost with an unsynced tail) is pulled
+    /// back to the end, so the group re-reads whatever is appended there next.
+    private static func clampCommitted(_ store: OffsetStore, topics: [String: Topic], logger: Logger) throws {
+        var offsets = store.offsets
+        var changed = false
+        for (key, offset) in offsets {
+            guard let partitions = topics[key.topic]?.partitions, partitions.indices.contains(key.partition) else {
+                continue
+            }
+            let end = partitions[key.partition].endOffset
+            if offset > end {
+                logger.warning("committed offset was past the end of the log; clamped", metadata: [
+                    "group": "\(store.group)", "partition": "\(key)", "committed": "\(offset)", "end": "\(end)",
+                ])
+                offsets[key] = end
+                changed = true
+            }
+        }
+        if changed { try store.replaceAll(offsets) }
+    }
+
+    /// Refuses new groups from now on (the log is closing).
+    func close() {
+        state.withLock { $0.closed = true }
+    }
+
+    // MARK: Membership
+
+    /// Adds a member (named `memberID`, or a fresh id) to `name`, creating the group on first
+    /// use, and deals the group's partitions out again.
+    func join(
+        group name: String, topics: [String], memberID: String?, partitionCounts: [String: Int]
+    ) throws -> (group: ConsumerGroup, member: String) {
+        let group = try consumerGroup(name)
+        let member = memberID ?? "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
+        group.join(member: member, topics: topics, partitionCounts: partitionCounts)
+        signal.notify([SagaLog.appendKey])
+        return (group, member)
+    }
+
+    private func consumerGroup(_ name: String) throws -> ConsumerGroup {
+        try state.withLock { (state) -> ConsumerGroup in
+            if state.closed { throw SagaLogError.logClosed }
+            if let group = state.groups[name] { return group }
+            let store = try OffsetStore(
+                group: name, path: directory + "/" + name + ".offsets",
+                syncEachCommit: configuration.durability == .always, logger: logger)
+            try FileSystem.syncDirectory(directory)
+            let group = ConsumerGroup(name: name, offsets: store)
+            state.groups[name] = group
+            return group
+        }
+    }
+
+    func leave(group: ConsumerGroup, member: String, partitionCounts: [String: Int]) {
+        group.leave(member: member, partitionCounts: partitionCounts)
+        signal.notify([SagaLog.appendKey])
+    }
+
+    /// Where a member newly owning `key` starts: the committed offset, clamped into the
+    /// partition's range, or the group's configured start when nothing was committed.
+    func startingOffset(for key: TopicPartition, group: ConsumerGroup, partition: Partition) -> Int64 {
+        let start = partition.startOffset
+        let end = partition.endOffset
+        guard let committed = group.offsets.offset(for: key) else {
+            return configuration.newGroupStart == .earliest ? start : end
+        }
+        return min(max(committed, start), end)
+    }
+
+    // MARK: Committed offsets
+
+    /// Moves a group's committed offsets (all its topics, or just `onlyTopic`); `lookup` finds
+    /// a topic by name. The group must have no live members.
+    func reset(
+        _ name: String, to target: OffsetResetTarget, topic onlyTopic: String?, lookup: (String) throws -> Topic
+    ) throws {
+        guard let group = state.withLock({ $0.groups[name] }) else { throw SagaLogError.unknownGroup(name) }
+        guard group.memberCount == 0 else { throw SagaLogError.groupHasMembers(group: name, members: group.memberCount) }
+        var offsets = group.offsets.offsets
+        let topics = onlyTopic.map { [$0] } ?? Array(Set(offsets.keys.map(\.topic)))
+        for topicName in topics {
+            for partition in try lookup(topicName).partitions {
+                let key = partition.topicPartition
+                switch target {
+                case .earliest: offsets[key] = partition.startOffset
+                case .latest: offsets[key] = partition.endOffset
+                case .offset(let value):
+                    guard value >= partition.startOffset, value <= partition.endOffset else {
+                        throw SagaLogError.offsetOutOfRange(
+                            topic: topicName, partition: partition.id, offset: value,
+                            start: partition.startOffset, end: partition.endOffset)
+                    }
+                    offsets[key] = value
+                }
+            }
+        }
+        try group.offsets.replaceAll(offsets)
+    }
+
+    /// Committed offset and lag for every group and partition of the topics it committed to.
+    func lag(in topics: [String: Topic]) -> [GroupPartitionLag] {
+        let groups = state.withLock { $0.groups.values.sorted { $0.name < $1.name } }
+        var rows: [GroupPartitionLag] = []
+        for group in groups {
+            let committed = group.offsets.offsets
+            for topicName in Set(committed.keys.map(\.topic)).sorted() {
+                guard let topic = topics[topicName] else { continue }
+                for partition in topic.partitions {
+                    let offset = committed[partition.topicPartition]
+                    let end = partition.endOffset
+                    let from = max(offset ?? partition.startOffset, partition.startOffset)
+                    rows.append(GroupPartitionLag(
+                        group: group.name, topic: topicName, partition: partition.id, committedOffset: offset,
+                        endOffset: end, lag: max(0, end - from), members: group.memberCount))
+                }
+            }
+        }
+        return rows
+    }
+}
