@@ -8,12 +8,33 @@ public struct AccountView: Codable, Sendable, Equatable {
     public var balanceCents: Int64
 }
 
+/// One balance change an order caused, from the `payment_movements` journal: at most one
+/// charge and one refund per order.
+public struct PaymentMovement: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case charge, refund
+    }
+
+    public var orderID: String
+    public var kind: Kind
+    public var accountID: String
+    public var amountCents: Int64
+    public var atMillis: Int64
+}
+
+/// A `payment_movements` row whose kind is neither charge nor refund (the table's CHECK forbids it).
+public struct PaymentJournalError: Error, CustomStringConvertible {
+    public var kind: String
+    public var description: String { "payment_movements holds an unknown movement kind '\(kind)'" }
+}
+
 /// Totals that must balance: `balances + captured − refunded = deposits`.
 public struct LedgerSummary: Sendable, Equatable {
     public var depositsCents: Int64
     public var balancesCents: Int64
-    /// Debits taken (successful and later refunded checkouts).
+    /// Sum of the charges in the payment journal.
     public var capturedCents: Int64
+    /// Sum of the refunds in the payment journal.
     public var refundedCents: Int64
 
     public var isBalanced: Bool { balancesCents + capturedCents - refundedCents == depositsCents }

@@ -38,6 +38,31 @@ enum CheckoutSchema {
         }
         Outbox.registerMigration(in: &migrator)
         Inbox.registerMigration(in: &migrator)
+        migrator.registerMigration("create payment_movements") { db in
+            // The journal of every balance change an order caused: at most one charge and one
+            // refund per order, enforced by the key, so a second of either is refused outright.
+            try db.execute(sql: """
+                CREATE TABLE payment_movements (
+                  order_id TEXT NOT NULL,
+                  kind TEXT NOT NULL CHECK (kind IN ('charge','refund')),
+                  account_id TEXT NOT NULL,
+                  amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+                  at INTEGER NOT NULL,
+                  PRIMARY KEY (order_id, kind))
+                """)
+            // Databases from earlier versions: a successful or refunded checkout was charged,
+            // a refunded one was also credited back.
+            try db.execute(sql: """
+                INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at)
+                SELECT order_id, 'charge', account_id, amount_cents, created_at FROM checkouts
+                WHERE status IN ('successful', 'refunded')
+                """)
+            try db.execute(sql: """
+                INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at)
+                SELECT order_id, 'refund', account_id, amount_cents, updated_at FROM checkouts
+                WHERE status = 'refunded'
+                """)
+        }
         return migrator
     }
 }

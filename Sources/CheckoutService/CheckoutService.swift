@@ -88,8 +88,24 @@ public actor CheckoutService {
             return LedgerSummary(
                 depositsCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM deposits"),
                 balancesCents: try sum("SELECT COALESCE(SUM(balance_cents), 0) FROM accounts"),
-                capturedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM checkouts WHERE status IN ('successful', 'refunded')"),
-                refundedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM checkouts WHERE status = 'refunded'"))
+                capturedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM payment_movements WHERE kind = 'charge'"),
+                refundedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM payment_movements WHERE kind = 'refund'"))
+        }
+    }
+
+    /// The payment journal, ordered by order and kind (charge before refund): what tests and
+    /// audits check "no order charged or refunded twice" against.
+    public func paymentMovements() async throws -> [PaymentMovement] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT order_id, kind, account_id, amount_cents, at FROM payment_movements ORDER BY order_id, kind
+                """).map { row in
+                guard let kind = PaymentMovement.Kind(rawValue: row["kind"]) else {
+                    throw PaymentJournalError(kind: row["kind"])
+                }
+                return PaymentMovement(orderID: row["order_id"], kind: kind, accountID: row["account_id"],
+                                       amountCents: row["amount_cents"], atMillis: row["at"])
+            }
         }
     }
 
@@ -102,6 +118,12 @@ public actor CheckoutService {
     }
 
     public func outboxBacklog() async throws -> Int { try await relay.backlog() }
+
+    /// A round trip through this actor and checkout.sqlite's writer, for liveness: reads alone
+    /// still answer while a lock held elsewhere keeps every payment from being written.
+    public func checkLiveness() async throws {
+        _ = try await database.write { db in try Outbox.backlog(db) }
+    }
 
     private static func insertAccount(_ id: String, balance: Int64, in db: Database) throws {
         try db.execute(sql: "INSERT INTO accounts (id, balance_cents) VALUES (?, ?)", arguments: [id, balance])

@@ -3,7 +3,8 @@ import SagaMessaging
 
 /// Checkout's saga steps, applied inside the consumer's transaction: debit on
 /// `order_pending`, refund once on `order_failed` / `order_canceled`, and a tombstone when a
-/// cancel arrives before the order, so that the payment is then skipped.
+/// cancel arrives before the order, so that the payment is then skipped. Every balance change
+/// is journaled in `payment_movements` within the same transaction.
 enum Payments {
     static func apply(_ event: SagaEvent, in db: Database) throws {
         switch event.type {
@@ -32,7 +33,11 @@ enum Payments {
             try db.execute(
                 sql: "UPDATE accounts SET balance_cents = balance_cents - ? WHERE id = ? AND balance_cents >= ?",
                 arguments: [amount, account, amount])
-            if db.changesCount == 0 { reason = "insufficient balance" }
+            if db.changesCount == 0 {
+                reason = "insufficient balance"
+            } else {
+                try journal(.charge, orderID: orderID, account: account, amount: amount, in: db)
+            }
         }
         let now = nowMillis()
         try db.execute(
@@ -44,6 +49,15 @@ enum Payments {
         try Outbox.enqueue(SagaEvent(
             type: reason == nil ? .checkoutSuccessful : .checkoutFailed, orderID: orderID, accountID: account,
             amountCents: amount, reason: reason), in: db)
+    }
+
+    /// Records a balance change in `payment_movements`, in the transaction that made it; the
+    /// table's key refuses a second charge or a second refund of one order.
+    private static func journal(_ kind: PaymentMovement.Kind, orderID: String, account: String, amount: Int64,
+                                in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [orderID, kind.rawValue, account, amount, nowMillis()])
     }
 
     private static func refund(_ event: SagaEvent, in db: Database) throws {
@@ -66,6 +80,7 @@ enum Payments {
             arguments: [event.type == .orderCanceled ? "order canceled" : "order failed", nowMillis(), orderID])
         guard db.changesCount == 1 else { return }
         try db.execute(sql: "UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amount, account])
+        try journal(.refund, orderID: orderID, account: account, amount: amount, in: db)
         try Outbox.enqueue(SagaEvent(
             type: .checkoutRefunded, orderID: orderID, accountID: account, amountCents: amount,
             reason: event.type.rawValue), in: db)
