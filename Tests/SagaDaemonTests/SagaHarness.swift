@@ -63,25 +63,36 @@ final class SagaHarness: Sendable {
         return try await condition()
     }
 
-    /// Every order settled, money conserved, and each order's payment consistent with its status.
+    /// Every order settled, and, from checkout's payment journal: at most one charge and one
+    /// refund per order, each order's movements matching its status, and balances equal to
+    /// deposits − charges + refunds.
     func checkInvariants(expectOrders count: Int? = nil) async throws {
         let all = try await orders.orders(status: nil, limit: 1_000_000, after: nil)
         if let count { #expect(all.count == count) }
+        let journal = try PaymentJournal(try await checkout.paymentMovements())
         for order in all {
             let view = try await orders.order(order.id)
             #expect(view.isSettled, "order \(order.id) is stuck in \(view.status)")
-            let payment = try await checkout.checkoutStatus(orderID: order.id)
+            let charge = journal.charges[order.id], refund = journal.refunds[order.id]
+            let movements = "charge \(charge.map { "\($0.amountCents)" } ?? "none"), refund \(refund.map { "\($0.amountCents)" } ?? "none")"
+            if let charge {
+                #expect(charge.amountCents == view.amountCents && charge.accountID == view.accountID,
+                        "order \(order.id) of \(view.amountCents) on \(view.accountID) was charged \(charge.amountCents) on \(charge.accountID)")
+            }
             switch view.status {
-            case .finished: #expect(payment == .successful, "finished order \(order.id) has payment \(String(describing: payment))")
-            case .refunded: #expect(payment == .refunded, "refunded order \(order.id) has payment \(String(describing: payment))")
-            case .canceled: #expect(payment == nil || payment == .refunded || payment == .failed,
-                                    "canceled order \(order.id) has payment \(String(describing: payment))")
-            case .failed: #expect(payment == nil || payment == .failed, "failed order \(order.id) has payment \(String(describing: payment))")
+            case .finished: #expect(charge != nil && refund == nil, "finished order \(order.id): \(movements)")
+            case .refunded: #expect(charge != nil && refund != nil, "refunded order \(order.id): \(movements)")
+            case .failed: #expect(charge == nil, "failed order \(order.id): \(movements)")
+            case .canceled: #expect((charge == nil) == (refund == nil), "canceled order \(order.id): \(movements)")
             case .created, .processing: break
             }
         }
+        let known = Set(all.map(\.id))
+        let strangers = Set(journal.charges.keys).union(journal.refunds.keys).subtracting(known)
+        #expect(strangers.isEmpty, "payments for unknown orders: \(strangers.sorted())")
         let ledger = try await checkout.ledger()
-        #expect(ledger.isBalanced, "money not conserved: \(ledger)")
+        #expect(ledger.balancesCents == ledger.depositsCents - journal.chargedCents + journal.refundedCents,
+                "balances \(ledger.balancesCents) != deposits \(ledger.depositsCents) − charges \(journal.chargedCents) + refunds \(journal.refundedCents)")
     }
 
     /// Re-appends every record of every saga topic: a redelivery of everything.
@@ -121,5 +132,32 @@ final class SagaHarness: Sendable {
             }
         }
         return true
+    }
+}
+
+/// Checkout's payment journal by order, checked on the way in: no order charged or refunded
+/// twice, and every refund returns exactly its order's charge to the same account.
+struct PaymentJournal {
+    var charges: [String: PaymentMovement] = [:]
+    var refunds: [String: PaymentMovement] = [:]
+    var chargedCents: Int64 = 0
+    var refundedCents: Int64 = 0
+
+    init(_ movements: [PaymentMovement]) throws {
+        for movement in movements {
+            switch movement.kind {
+            case .charge:
+                #expect(charges.updateValue(movement, forKey: movement.orderID) == nil, "order \(movement.orderID) charged twice")
+                chargedCents += movement.amountCents
+            case .refund:
+                #expect(refunds.updateValue(movement, forKey: movement.orderID) == nil, "order \(movement.orderID) refunded twice")
+                refundedCents += movement.amountCents
+            }
+        }
+        for (order, refund) in refunds {
+            let charge = try #require(charges[order], "order \(order) refunded without a charge")
+            #expect(refund.amountCents == charge.amountCents && refund.accountID == charge.accountID,
+                    "order \(order) charged \(charge.amountCents) on \(charge.accountID), refunded \(refund.amountCents) on \(refund.accountID)")
+        }
     }
 }
