@@ -20,6 +20,14 @@ final class FailureBudget: Sendable {
     func takeFailure() -> Bool { remaining.withLock { count in defer { count -= 1 }; return count > 0 } }
 }
 
+/// The group's committed offsets (by partition), as seen by the handler each time it ran for
+/// an order.
+final class CommitObserver: Sendable {
+    private let seen = Mutex<[String: [[Int: Int64]]]>([:])
+    func record(_ key: String, committed: [Int: Int64]) { seen.withLock { $0[key, default: []].append(committed) } }
+    var observations: [String: [[Int: Int64]]] { seen.withLock { $0 } }
+}
+
 /// A consumer over a real log and database whose handler fails on demand.
 final class ConsumerFixture: Sendable {
     let directory: String
@@ -27,8 +35,9 @@ final class ConsumerFixture: Sendable {
     let database: DatabasePool
     let consumer: EventConsumer
     let calls = CallCounter()
+    let commits = CommitObserver()
 
-    init(failFirst: Int = 0, failAlways: Set<String> = []) throws {
+    init(failFirst: Int = 0, failAlways: Set<String> = [], batchSize: Int = 256) throws {
         directory = NSTemporaryDirectory() + "consumer-\(UUID().uuidString)"
         var configuration = LogConfiguration()
         configuration.durability = .never
@@ -42,11 +51,15 @@ final class ConsumerFixture: Sendable {
         database = try ServiceDatabase.open(path: directory + "/db.sqlite", migrator: migrator)
         let calls = self.calls
         let failures = FailureBudget(failFirst)
+        let commits = self.commits
+        let log = self.log
         consumer = EventConsumer(
             service: "test", group: "test", types: [.orderPending], log: log, database: database,
-            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)), logger: logger,
+            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)), batchSize: batchSize, logger: logger,
             handler: { event, db in
                 calls.record(event.orderID)
+                let committed = log.groupLag().filter { $0.group == "test" && $0.topic == "order_pending" }
+                commits.record(event.orderID, committed: committed.reduce(into: [:]) { $0[$1.partition] = $1.committedOffset })
                 if failAlways.contains(event.orderID) { throw CocoaError(.featureUnsupported) }
                 if failures.takeFailure() { throw CocoaError(.fileLocking) }
                 try db.execute(sql: "INSERT INTO effects VALUES (?)", arguments: [event.orderID])
@@ -124,15 +137,30 @@ final class ConsumerFixture: Sendable {
     }
 
     @Test func theRunLoopCommitsOffsetsOnlyAfterApplying() async throws {
-        let fixture = try ConsumerFixture()
+        // Small batches and a failing stretch: commits happen while later records are still
+        // being applied, and a record retried after a failure must not have been committed.
+        let fixture = try ConsumerFixture(failFirst: 3, batchSize: 4)
         defer { fixture.close() }
-        _ = try await fixture.publish((0..<50).map { "order-\($0)" })
+        let records = try await fixture.publish((0..<40).map { "order-\($0)" })
         let task = Task { await fixture.consumer.run() }
         let deadline = ContinuousClock.now + .seconds(10)
-        while try fixture.effects().count < 50, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while try fixture.effects().count < 40, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         task.cancel()
         await task.value
-        #expect(try fixture.effects().count == 50)
+        #expect(try fixture.effects().count == 40)
+        let observations = fixture.commits.observations
+        for record in records {
+            let event = try EventCodec.event(from: record)
+            let seen = observations[event.orderID] ?? []
+            #expect(!seen.isEmpty, "the handler never ran for \(event.orderID)")
+            for snapshot in seen {
+                let committed = snapshot[record.partition] ?? 0
+                #expect(committed <= record.offset,
+                        "\(event.orderID) at offset \(record.offset) was applied after the group committed \(committed)")
+            }
+        }
+        // The probe is not vacuous: later batches did see the commits of earlier ones.
+        #expect(observations.values.contains { $0.contains { $0.values.contains { $0 > 0 } } })
         let lag = fixture.log.groupLag().filter { $0.group == "test" }
         #expect(lag.reduce(0) { $0 + $1.lag } == 0)
     }
