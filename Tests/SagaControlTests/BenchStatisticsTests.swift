@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SagaControl
 
@@ -28,14 +29,21 @@ struct BenchStatisticsTests {
         #expect(summary.maxMs == 3000)
     }
 
-    @Test("an empty histogram reports zeros; sub-microsecond values count as 1 µs")
-    func emptyAndTiny() {
-        #expect(LatencySummary(microseconds: LatencySummary.makeHistogram())
-            == LatencySummary(microseconds: LatencySummary.makeHistogram()))
-        #expect(LatencySummary(microseconds: LatencySummary.makeHistogram()).maxMs == 0)
+    @Test("an empty histogram reports zeros under the JSON keys; sub-microsecond values count as 1 µs")
+    func emptyAndTiny() throws {
+        let empty = LatencySummary(microseconds: LatencySummary.makeHistogram())
+        #expect(fields(empty) == [0, 0, 0, 0, 0])
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(empty)) as? [String: Double]
+        #expect(json == ["count": 0, "p50_ms": 0, "p90_ms": 0, "p99_ms": 0, "max_ms": 0])
         var histogram = LatencySummary.makeHistogram()
         LatencySummary.record(.nanoseconds(10), in: &histogram)
-        #expect(LatencySummary(microseconds: histogram).maxMs == 0.001)
+        LatencySummary.record(.zero, in: &histogram)
+        #expect(fields(LatencySummary(microseconds: histogram)) == [2, 0.001, 0.001, 0.001, 0.001])
+    }
+
+    /// count, p50, p90, p99 and max, in that order.
+    private func fields(_ summary: LatencySummary) -> [Double] {
+        [Double(summary.count), summary.p50Ms, summary.p90Ms, summary.p99Ms, summary.maxMs]
     }
 
     @Test("the summary counts statuses and failures and derives throughput from wall time")
