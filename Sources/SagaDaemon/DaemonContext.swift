@@ -14,11 +14,19 @@ public final class DaemonContext: Sendable {
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
     private let phaseState = Mutex(Phase.starting)
+    private let liveness: [LivenessComponent]
 
     init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger) {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
+        // Checkout's check goes through its database writer, where a held lock shows.
+        liveness = [
+            LivenessComponent("order") { _ = try await runtime.orders.statusCounts() },
+            LivenessComponent("checkout") { try await runtime.checkout.checkLiveness() },
+            LivenessComponent("fulfillment") { _ = try await runtime.fulfillment.outboxBacklog() },
+            LivenessComponent("log") { _ = runtime.log.topicStatistics() },
+        ]
     }
 
     public var phase: Phase { phaseState.withLock { $0 } }
@@ -34,32 +42,12 @@ public final class DaemonContext: Sendable {
         }
     }
 
-    /// One round trip through every service actor, its database and the log, each bounded by
-    /// `timeout`: the liveness behind /healthz and the systemd watchdog.
+    /// One round trip through every service actor, its database and the log, each answering
+    /// within `timeout` even when it hangs: the liveness behind /healthz and the systemd watchdog.
     func livenessChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
-        let runtime = self.runtime
-        let checks: [(String, @Sendable () async throws -> Void)] = [
-            ("order", { _ = try await runtime.orders.statusCounts() }),
-            ("checkout", { _ = try await runtime.checkout.outboxBacklog() }),
-            ("fulfillment", { _ = try await runtime.fulfillment.outboxBacklog() }),
-            ("log", { _ = runtime.log.topicStatistics() }),
-        ]
-        return await withTaskGroup(of: (String, String).self) { group in
-            for (name, check) in checks {
-                group.addTask {
-                    await withTaskGroup(of: String?.self) { race in
-                        race.addTask {
-                            do { try await check(); return "ok" } catch { return "error: \(error)" }
-                        }
-                        race.addTask {
-                            try? await Task.sleep(for: timeout)
-                            return Task.isCancelled ? nil : "no answer within \(timeout)"
-                        }
-                        let first = await race.next() ?? nil
-                        race.cancelAll()
-                        return (name, first ?? "no answer")
-                    }
-                }
+        await withTaskGroup(of: (String, String).self) { group in
+            for component in liveness {
+                group.addTask { (component.name, await component.status(within: timeout)) }
             }
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
