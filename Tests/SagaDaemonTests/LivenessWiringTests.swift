@@ -1,0 +1,99 @@
+import CheckoutService
+import Dispatch
+import FulfillmentService
+import Logging
+import OrderService
+import Prometheus
+@testable import SagaDaemon
+import Synchronization
+import Testing
+
+/// Opens once: releases whatever waits on it, and everything that comes later. It opens by
+/// itself after `limit`, from a Dispatch timer, so that a wedged actor cannot outlive a failed
+/// test (its blocked thread is one of the few of Swift's cooperative pool).
+final class Gate: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let entered = Mutex(false)
+
+    init(limit: Duration = .seconds(15)) {
+        let (seconds, attoseconds) = limit.components
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))) {
+            [semaphore] in semaphore.signal()
+        }
+    }
+
+    /// Called on the wedged actor: records that it is in, then blocks its thread until opened.
+    func block() {
+        entered.withLock { $0 = true }
+        semaphore.wait()
+        semaphore.signal()
+    }
+
+    var isEntered: Bool { entered.withLock { $0 } }
+    func open() { semaphore.signal() }
+}
+
+// Isolated to each actor: calling it wedges that actor's executor in synchronous work, the
+// way a blocking call inside an actor method would.
+extension OrderService { func wedge(on gate: Gate) { gate.block() } }
+extension CheckoutService { func wedge(on gate: Gate) { gate.block() } }
+extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
+
+/// The liveness behind `/healthz` and the watchdog, with one service actor wedged: the check
+/// must name that actor and still answer in bounded time. Serialized: each case blocks one
+/// thread of the cooperative pool, which has only as many threads as cores.
+@Suite(.serialized) struct LivenessWiringTests {
+    @Test(arguments: ["order", "checkout", "fulfillment"])
+    func aWedgedActorIsNamedAndTheAnswerStillComesInTime(_ service: String) async throws {
+        let saga = try SagaHarness()
+        defer { saga.close() }
+        var logger = Logger(label: "liveness-test")
+        logger.logLevel = .critical
+        let daemon = DaemonContext(runtime: saga.runtime, metrics: PrometheusCollectorRegistry(), logger: logger)
+        #expect(await daemon.livenessChecks(timeout: .seconds(2)).values.allSatisfy { $0 == "ok" })
+
+        let gate = Gate()
+        defer { gate.open() }
+        let wedged = Task.detached {
+            switch service {
+            case "order": await saga.orders.wedge(on: gate)
+            case "checkout": await saga.checkout.wedge(on: gate)
+            default: await saga.fulfillment.wedge(on: gate)
+            }
+        }
+        #expect(await saga.eventually(timeout: .seconds(5)) { gate.isEntered })
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        let checks = try #require(await answer(within: .seconds(5)) { await daemon.livenessChecks(timeout: .milliseconds(300)) },
+                                  "the liveness check hung with the \(service) actor wedged")
+        #expect(clock.now - started < .seconds(2), "took \(clock.now - started)")
+        #expect(checks[service]?.hasPrefix("no answer") == true, "\(checks)")
+        #expect(checks.filter { $0.key != service }.values.allSatisfy { $0 == "ok" }, "\(checks)")
+        // Asked again while still wedged: still failing, and still in time.
+        let again = try #require(await answer(within: .seconds(5)) { await daemon.livenessChecks(timeout: .milliseconds(300)) })
+        #expect(again[service] != "ok", "\(again)")
+
+        gate.open()
+        await wedged.value
+        #expect(await saga.eventually(timeout: .seconds(5)) {
+            await daemon.livenessChecks(timeout: .seconds(2)).values.allSatisfy { $0 == "ok" }
+        })
+    }
+}
+
+/// `work`'s result, or nil when it has not answered within `timeout` (it is left running).
+private func answer<T: Sendable>(within timeout: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
+    let result = Mutex<T?>(nil)
+    let task = Task {
+        let value = await work()
+        result.withLock { $0 = value }
+    }
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let value = result.withLock({ $0 }) { return value }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    _ = task
+    return result.withLock { $0 }
+}
