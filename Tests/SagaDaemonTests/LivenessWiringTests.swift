@@ -63,15 +63,12 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
         }
         #expect(await saga.eventually(timeout: .seconds(5)) { gate.isEntered })
 
-        let clock = ContinuousClock()
-        let started = clock.now
-        let checks = try #require(await answer(within: .seconds(5)) { await daemon.livenessChecks(timeout: .milliseconds(300)) },
+        let checks = try #require(await answer(within: .seconds(3)) { await daemon.livenessChecks(timeout: .milliseconds(300)) },
                                   "the liveness check hung with the \(service) actor wedged")
-        #expect(clock.now - started < .seconds(2), "took \(clock.now - started)")
         #expect(checks[service]?.hasPrefix("no answer") == true, "\(checks)")
         #expect(checks.filter { $0.key != service }.values.allSatisfy { $0 == "ok" }, "\(checks)")
         // Asked again while still wedged: still failing, and still in time.
-        let again = try #require(await answer(within: .seconds(5)) { await daemon.livenessChecks(timeout: .milliseconds(300)) })
+        let again = try #require(await answer(within: .seconds(3)) { await daemon.livenessChecks(timeout: .milliseconds(300)) })
         #expect(again[service] != "ok", "\(again)")
 
         gate.open()
@@ -82,14 +79,15 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
     }
 }
 
-/// `work`'s result, or nil when it has not answered within `timeout` (it is left running).
+/// `work`'s result, or nil when it did not come within `timeout` (it is then left running, and
+/// a late result does not count).
 private func answer<T: Sendable>(within timeout: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
+    let deadline = ContinuousClock.now + timeout
     let result = Mutex<T?>(nil)
     let task = Task {
         let value = await work()
-        result.withLock { $0 = value }
+        if ContinuousClock.now <= deadline { result.withLock { $0 = value } }
     }
-    let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if let value = result.withLock({ $0 }) { return value }
         try? await Task.sleep(for: .milliseconds(10))

@@ -38,9 +38,10 @@ import Testing
         let elapsed = clock.now - start
         print("saga throughput: 1000 orders settled in \(elapsed), \(Int(1000 / elapsed.secondsValue)) orders/s")
         let cancels = placed.compactMapValues { $0 }
+        let accepted = cancels.values.filter { $0 == .accepted }.count
         #expect(cancels.count == 80)
-        #expect(cancels.values.contains(.accepted), "no cancel was accepted")
-        #expect(cancels.values.contains(.refused), "no cancel was refused")
+        #expect(accepted > 0, "no cancel was accepted")
+        #expect(accepted < cancels.count, "no cancel was refused")
         for (id, outcome) in cancels {
             #expect((settledStatus[id] == .canceled) == (outcome == .accepted),
                     "order \(id): cancel \(outcome), settled \(String(describing: settledStatus[id]))")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// Another client of a service's database holding its write lock, as a stuck `sqlite3`
@@ -50,17 +51,38 @@ extension DaemonProcess {
     }
 }
 
-extension FakeNotifySocket {
-    /// Watchdog pings among `messages`.
-    static func pings(in messages: [[String]]) -> Int { messages.filter { $0 == ["WATCHDOG=1"] }.count }
+/// Drains a fake notify socket on its own thread for as long as it lives, keeping each
+/// watchdog ping's arrival time. Draining matters: the socket queues only a few datagrams, and
+/// sagad's `sd_notify` blocks once it is full.
+final class WatchdogPingRecorder: Sendable {
+    private final class State: Sendable {
+        let pings = Mutex<[ContinuousClock.Instant]>([])
+        let stopped = Mutex(false)
+    }
 
-    /// Waits up to `timeout` for a watchdog ping; true once one came.
-    func waitForPing(timeout: Duration) -> Bool {
+    private let state = State()
+
+    init(_ socket: FakeNotifySocket) {
+        let state = self.state
+        Thread {
+            while !state.stopped.withLock({ $0 }) {
+                let messages = socket.receive(for: .milliseconds(50))
+                let now = ContinuousClock.now
+                state.pings.withLock { $0 += messages.filter { $0 == ["WATCHDOG=1"] }.map { _ in now } }
+            }
+        }.start()
+    }
+
+    deinit { state.stopped.withLock { $0 = true } }
+
+    /// Pings that arrived after `instant`.
+    func count(after instant: ContinuousClock.Instant) -> Int { state.pings.withLock { $0.filter { $0 > instant }.count } }
+
+    /// Waits up to `timeout` for a ping after `instant`; true once one came.
+    func waitForPing(after instant: ContinuousClock.Instant, timeout: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if Self.pings(in: receive(for: .milliseconds(100))) > 0 { return true }
-        }
-        return false
+        while count(after: instant) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return count(after: instant) > 0
     }
 }
 
@@ -69,11 +91,13 @@ extension FakeNotifySocket {
 @Suite(.serialized) struct LivenessTests {
     @Test func aServiceDatabaseLockedElsewhereFailsHealthzAndStopsWatchdogPingsUntilReleased() async throws {
         let notify = try FakeNotifySocket()
+        let pings = WatchdogPingRecorder(notify)
         // Pings every 0.5 s, each after a liveness check that must answer within 0.5 s.
         let daemon = DaemonProcess(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         defer { daemon.cleanUp() }
+        let clock = ContinuousClock()
         try await daemon.start()
-        #expect(notify.waitForPing(timeout: .seconds(5)), "no watchdog ping while healthy")
+        #expect(try await pings.waitForPing(after: clock.now, timeout: .seconds(5)), "no watchdog ping while healthy")
         let healthy = try daemon.health()
         #expect(healthy.status == 200 && healthy.checks["checkout"] == "ok", "\(healthy)")
 
@@ -82,14 +106,16 @@ extension FakeNotifySocket {
         #expect(failing.status == 503, "healthz still answers \(failing) with checkout.sqlite locked")
         #expect(failing.checks["checkout"].map { $0 != "ok" } == true, "\(failing)")
         #expect(failing.checks.filter { $0.key != "checkout" }.values.allSatisfy { $0 == "ok" }, "\(failing)")
-        _ = notify.receive(for: .milliseconds(600))  // at most one ping from a check begun before the lock
-        let whileLocked = notify.receive(for: .milliseconds(2500))
-        #expect(FakeNotifySocket.pings(in: whileLocked) == 0, "the watchdog kept pinging: \(whileLocked)")
+        // A check begun before the lock may still ping once; after that, silence.
+        let quietFrom = clock.now + .milliseconds(600)
+        try await Task.sleep(until: quietFrom + .milliseconds(2500))
+        #expect(pings.count(after: quietFrom) == 0, "the watchdog kept pinging with checkout.sqlite locked")
 
         try lock.release()
+        let released = clock.now
         let recovered = try await daemon.waitForHealth(timeout: .seconds(15)) { $0.status == 200 }
         #expect(recovered.status == 200, "healthz did not recover after the lock was released: \(recovered)")
-        #expect(notify.waitForPing(timeout: .seconds(5)), "watchdog pings did not resume")
+        #expect(try await pings.waitForPing(after: released, timeout: .seconds(5)), "watchdog pings did not resume")
         #expect(try await daemon.stop() == 0)
     }
 }
