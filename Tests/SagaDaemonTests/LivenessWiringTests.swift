@@ -10,7 +10,7 @@ import Testing
 
 /// Opens once: releases whatever waits on it, and everything that comes later. It opens by
 /// itself after `limit`, from a Dispatch timer, so that a wedged actor cannot outlive a failed
-/// test (its blocked thread is one of the few of Swift's cooperative pool).
+/// test.
 final class Gate: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private let entered = Mutex(false)
@@ -33,6 +33,19 @@ final class Gate: Sendable {
     func open() { semaphore.signal() }
 }
 
+/// Runs jobs on a Dispatch queue of its own: a task that prefers it runs a default actor's code
+/// there (SE-0417), so wedging that actor blocks this queue's thread, not one of the few threads
+/// of the cooperative pool that every other test shares.
+final class DedicatedExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "liveness-test.wedge")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+}
+
 // Isolated to each actor: calling it wedges that actor's executor in synchronous work, the
 // way a blocking call inside an actor method would.
 extension OrderService { func wedge(on gate: Gate) { gate.block() } }
@@ -41,7 +54,7 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
 
 /// The liveness behind `/healthz` and the watchdog, with one service actor wedged: the check
 /// must name that actor and still answer in bounded time. Serialized: each case blocks one
-/// thread of the cooperative pool, which has only as many threads as cores.
+/// thread, though not one of the cooperative pool.
 @Suite(.serialized) struct LivenessWiringTests {
     @Test(arguments: ["order", "checkout", "fulfillment"])
     func aWedgedActorIsNamedAndTheAnswerStillComesInTime(_ service: String) async throws {
@@ -54,7 +67,7 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
 
         let gate = Gate()
         defer { gate.open() }
-        let wedged = Task.detached {
+        let wedged = Task(executorPreference: DedicatedExecutor()) {
             switch service {
             case "order": await saga.orders.wedge(on: gate)
             case "checkout": await saga.checkout.wedge(on: gate)
