@@ -20,12 +20,13 @@ public final class DaemonContext: Sendable {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
-        // Checkout's check goes through its database writer, where a held lock shows.
+        // Checkout's check goes through its database writer, where a held lock shows; the
+        // log's looks for partitions that refuse appends.
         liveness = [
             LivenessComponent("order") { _ = try await runtime.orders.statusCounts() },
             LivenessComponent("checkout") { try await runtime.checkout.checkLiveness() },
             LivenessComponent("fulfillment") { _ = try await runtime.fulfillment.outboxBacklog() },
-            LivenessComponent("log") { _ = runtime.log.topicStatistics() },
+            LivenessComponent("log") { try LogLiveness.check(runtime.log.topicStatistics()) },
         ]
     }
 

@@ -3,8 +3,10 @@ import Dispatch
 import FulfillmentService
 import Logging
 import OrderService
+import Foundation
 import Prometheus
 @testable import SagaDaemon
+@testable import SagaLog
 import Synchronization
 import Testing
 
@@ -90,6 +92,34 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
         #expect(await saga.eventually(timeout: .seconds(5)) {
             await daemon.livenessChecks(timeout: .seconds(2)).values.allSatisfy { $0 == "ok" }
         })
+    }
+}
+
+/// The log's part: a partition stopped by a failed fdatasync refuses appends until restart,
+/// though reads and statistics still answer, so liveness must fail and name it.
+@Suite struct LogLivenessTests {
+    @Test func aPartitionStoppedByAFailedSyncFailsTheLogCheck() async throws {
+        let saga = try SagaHarness(durability: .always)
+        defer { saga.close() }
+        var logger = Logger(label: "liveness-test")
+        logger.logLevel = .critical
+        let daemon = DaemonContext(runtime: saga.runtime, metrics: PrometheusCollectorRegistry(), logger: logger)
+        #expect(await daemon.livenessChecks(timeout: .seconds(2))["log"] == "ok")
+
+        let log = saga.runtime.log
+        for partition in 0..<(try log.partitionCount(of: "order_pending")) {
+            try log.partition(TopicPartition(topic: "order_pending", partition: partition)).setSyncFault {
+                throw SagaLogError.io(operation: "fdatasync", path: "order_pending-\(partition)", errno: EIO)
+            }
+        }
+        await #expect(throws: (any Error).self) {
+            _ = try await log.append(ProducerRecord(key: "k", value: Array("v".utf8)), to: "order_pending")
+        }
+        let stopped = try #require(log.topicStatistics().first { $0.failed }, "no partition stopped")
+
+        let checks = await daemon.livenessChecks(timeout: .seconds(2))
+        #expect(checks["log"]?.contains("order_pending/\(stopped.partition)") == true, "\(checks)")
+        #expect(checks.filter { $0.key != "log" }.values.allSatisfy { $0 == "ok" }, "\(checks)")
     }
 }
 
