@@ -106,14 +106,14 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
         let daemon = DaemonContext(runtime: saga.runtime, metrics: PrometheusCollectorRegistry(), logger: logger)
         #expect(await daemon.livenessChecks(timeout: .seconds(2))["log"] == "ok")
 
-        let log = saga.runtime.log
+        let log = try #require(saga.runtime.log as? SagaLog, "the runtime's log is not a SagaLog")
         for partition in 0..<(try log.partitionCount(of: "order_pending")) {
             try log.partition(TopicPartition(topic: "order_pending", partition: partition)).setSyncFault {
                 throw SagaLogError.io(operation: "fdatasync", path: "order_pending-\(partition)", errno: EIO)
             }
         }
         await #expect(throws: (any Error).self) {
-            _ = try await log.append(ProducerRecord(key: "k", value: Array("v".utf8)), to: "order_pending")
+            _ = try await log.append([ProducerRecord(key: "k", value: Array("v".utf8))], to: "order_pending")
         }
         let stopped = try #require(log.topicStatistics().first { $0.failed }, "no partition stopped")
 

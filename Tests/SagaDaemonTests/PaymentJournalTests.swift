@@ -58,7 +58,7 @@ import Testing
         // New event ids, so the inbox does not stop them: only checkout's own guards can.
         for type in [SagaEventType.orderPending, .orderFailed, .orderCanceled] {
             let event = SagaEvent(type: type, orderID: placed.id, accountID: "default", amountCents: 700)
-            _ = try await saga.runtime.log.append(try EventCodec.record(for: event), to: type.topic)
+            _ = try await saga.runtime.log.append([try EventCodec.record(for: event)], to: type.topic)
         }
         task = saga.start()
         #expect(await saga.eventually { await saga.drained() })
