@@ -1,4 +1,4 @@
-import SagaLog
+import MessageLog
 
 /// The log's part of liveness: every partition still accepts appends. A partition whose
 /// `fdatasync` failed refuses every append until the log is reopened, while reads and
