@@ -16,17 +16,20 @@ public final class DaemonContext: Sendable {
     private let phaseState = Mutex(Phase.starting)
     private let liveness: [LivenessComponent]
 
-    init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger) {
+    /// `logStallLimit`: how long appends may wait with no progress before the log counts as hung.
+    init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger,
+         logStallLimit: Duration = .seconds(10)) {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
         // Checkout's check goes through its database writer, where a held lock shows; the
-        // log's looks for partitions that refuse appends.
+        // log's looks for partitions that refuse appends or whose writer makes no progress.
+        let log = LogLiveness(stallLimit: logStallLimit)
         liveness = [
             LivenessComponent("order") { _ = try await runtime.orders.statusCounts() },
             LivenessComponent("checkout") { try await runtime.checkout.checkLiveness() },
             LivenessComponent("fulfillment") { _ = try await runtime.fulfillment.outboxBacklog() },
-            LivenessComponent("log") { try LogLiveness.check(runtime.log.topicStatistics()) },
+            LivenessComponent("log") { try log.check(runtime.log.topicStatistics()) },
         ]
     }
 

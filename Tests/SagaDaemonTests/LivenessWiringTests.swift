@@ -123,6 +123,44 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
     }
 }
 
+extension LogLivenessTests {
+    @Test func aHungFdatasyncFailsTheLogCheckOnceAppendsWaitPastTheStallLimit() async throws {
+        let saga = try SagaHarness(durability: .always)
+        defer { saga.close() }
+        var logger = Logger(label: "liveness-test")
+        logger.logLevel = .critical
+        let daemon = DaemonContext(runtime: saga.runtime, metrics: PrometheusCollectorRegistry(), logger: logger,
+                                   logStallLimit: .milliseconds(300))
+        let log = try #require(saga.runtime.log as? SagaLog, "the runtime's log is not a SagaLog")
+        let gate = Gate()
+        defer { gate.open() }
+        for partition in 0..<(try log.partitionCount(of: "order_pending")) {
+            try log.partition(TopicPartition(topic: "order_pending", partition: partition)).setSyncFault { gate.block() }
+        }
+        // The first append hangs in its fdatasync (holding the writer); the second waits behind it.
+        let first = Task { try await log.append([ProducerRecord(key: "k", value: Array("1".utf8))], to: "order_pending") }
+        #expect(await saga.eventually(timeout: .seconds(5)) { gate.isEntered })
+        let second = Task { try await log.append([ProducerRecord(key: "k", value: Array("2".utf8))], to: "order_pending") }
+        #expect(await saga.eventually(timeout: .seconds(5)) { log.topicStatistics().contains { $0.queuedBytes > 0 } })
+
+        // Reads and statistics still answer; the check fails once the wait outlasts the limit.
+        var checks: [String: String] = [:]
+        #expect(await saga.eventually(timeout: .seconds(5)) {
+            checks = await daemon.livenessChecks(timeout: .seconds(2))
+            return checks["log"] != "ok"
+        }, "the log check passed with its writer hung: \(checks)")
+        #expect(checks["log"]?.contains("no progress") == true, "\(checks)")
+        #expect(checks.filter { $0.key != "log" }.values.allSatisfy { $0 == "ok" }, "\(checks)")
+
+        gate.open()
+        _ = try await first.value
+        _ = try await second.value
+        #expect(await saga.eventually(timeout: .seconds(5)) {
+            await daemon.livenessChecks(timeout: .seconds(2))["log"] == "ok"
+        })
+    }
+}
+
 /// `work`'s result, or nil when it did not come within `timeout` (it is then left running, and
 /// a late result does not count).
 private func answer<T: Sendable>(within timeout: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
