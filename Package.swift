@@ -150,7 +150,9 @@ let package = Package(
             name: "SagaDaemonTests",
             dependencies: [
                 "SagaDaemon", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

@@ -51,56 +51,6 @@ extension DaemonProcess {
     }
 }
 
-/// Keeps the thread that launched sagad alive until `finish()`. `setpriv --pdeathsig KILL`
-/// kills the daemon when the launching *thread* ends, and the pooled threads async tests run on
-/// come and go: launched from one of them, sagad was SIGKILLed mid-test now and then.
-final class LauncherThread: Sendable {
-    private let done = DispatchSemaphore(value: 0)
-
-    /// Runs `launch` on a new thread that then waits for `finish()`; rethrows its error.
-    init(_ launch: @escaping @Sendable () throws -> Void) throws {
-        let launched = DispatchSemaphore(value: 0)
-        let failure = Mutex<(any Error)?>(nil)
-        let done = self.done
-        Thread {
-            do { try launch() } catch { failure.withLock { $0 = error } }
-            launched.signal()
-            done.wait()
-        }.start()
-        launched.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
-    }
-
-    func finish() { done.signal() }
-}
-
-extension DaemonProcess {
-    /// Like `start()`, but launched from a `LauncherThread` that outlives the test's own threads.
-    func startFromOwnThread(timeout: Duration = .seconds(30)) async throws -> LauncherThread {
-        let launcher = try LauncherThread { [self] in _ = try launch() }
-        do {
-            try await waitUntilReady(timeout: timeout)
-            return launcher
-        } catch {
-            cleanUp()
-            launcher.finish()
-            throw error
-        }
-    }
-
-    private func waitUntilReady(timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let process, !process.isRunning {
-                throw UnixHTTPError(description: "sagad exited with \(process.terminationStatus) during start:\n\(log)")
-            }
-            if let reply = try? UnixHTTPClient.request(socket: socket, "GET", "/readyz", timeout: 2), reply.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw UnixHTTPError(description: "sagad did not become ready in \(timeout):\n\(log)")
-    }
-}
-
 /// Drains a fake notify socket on its own thread for as long as it lives, keeping each
 /// watchdog ping's arrival time. Draining matters: the socket queues only a few datagrams, and
 /// sagad's `sd_notify` blocks once it is full.
@@ -145,11 +95,8 @@ final class WatchdogPingRecorder: Sendable {
         // Pings every 0.5 s, each after a liveness check that must answer within 0.5 s.
         let daemon = DaemonProcess(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         let clock = ContinuousClock()
-        let launcher = try await daemon.startFromOwnThread()
-        defer {
-            daemon.cleanUp()
-            launcher.finish()
-        }
+        try await daemon.start()
+        defer { daemon.cleanUp() }
         #expect(try await pings.waitForPing(after: clock.now, timeout: .seconds(5)), "no watchdog ping while healthy")
         let healthy = try daemon.health()
         #expect(healthy.status == 200 && healthy.checks["checkout"] == "ok", "\(healthy)")
