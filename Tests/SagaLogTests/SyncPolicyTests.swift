@@ -83,10 +83,11 @@ import Testing
         for round in 1...3 {
             _ = try await log.append(record("k", "v\(round)"), to: "t")
             let written = clock.now
-            // Synced within the interval (plus slack for a loaded machine), once per round.
-            try #require(try await waitUntil(timeout: .seconds(2)) { try log.statistics("t", 0).syncs >= round }, "round \(round)")
+            // Synced by the timer alone, with no further append, once per round. The bound is
+            // the interval plus generous slack: test processes share two loaded cores.
+            try #require(try await waitUntil(timeout: .seconds(10)) { try log.statistics("t", 0).syncs >= round }, "round \(round)")
             let waited = clock.now - written
-            #expect(waited < .milliseconds(interval) + .milliseconds(1500), "round \(round): \(waited)")
+            #expect(waited < .milliseconds(interval) + .seconds(4), "round \(round): \(waited)")
             #expect(try log.statistics("t", 0).syncs == round)
         }
         // Nothing written, nothing synced: idle intervals cost no fdatasync.
