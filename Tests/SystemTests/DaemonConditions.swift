@@ -69,8 +69,12 @@ func runSagad(_ arguments: [String], environment: [String: String], timeout: Dur
     async throws -> (status: Int32, stdout: String, stderr: String)
 {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: DaemonProcess.sagadPath)
-    process.arguments = arguments
+    // setpriv --pdeathsig: sagad is killed with the test process, like DaemonProcess's.
+    let guardian = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+        ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
+    let command = guardian + [DaemonProcess.sagadPath] + arguments
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst())
     var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
     base.merge(environment) { _, new in new }
     process.environment = base
@@ -83,8 +87,14 @@ func runSagad(_ arguments: [String], environment: [String: String], timeout: Dur
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     try ProcessLauncher.run(process)
-    try await eventually("sagad \(arguments.joined(separator: " ")) to exit", timeout: timeout) {
-        process.isRunning ? nil : true
+    do {
+        try await eventually("sagad \(arguments.joined(separator: " ")) to exit", timeout: timeout) {
+            process.isRunning ? nil : true
+        }
+    } catch {
+        process.terminate()
+        process.waitUntilExit()
+        throw error
     }
     let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
     return (process.terminationStatus, read(outPath), read(errPath))
