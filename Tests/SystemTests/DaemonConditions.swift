@@ -47,6 +47,25 @@ extension DaemonProcess {
         }
     }
 
+    /// Client connections sagad has accepted on its control socket and not yet closed: its
+    /// open sockets (/proc/<pid>/fd) that /proc/net/unix shows bound to the socket's path
+    /// without the listening flag (__SO_ACCEPTCON). Sockets it inherited are not counted.
+    func acceptedConnections() throws -> Int {
+        guard let pid = process?.processIdentifier else { throw ConditionTimedOut(description: "sagad is not running") }
+        let directory = "/proc/\(pid)/fd"
+        let owned = Set(try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + name),
+                  target.hasPrefix("socket:[") else { return nil }
+            return String(target.dropFirst("socket:[".count).dropLast())
+        })
+        let table = try String(contentsOfFile: "/proc/net/unix", encoding: .utf8)
+        return table.split(separator: "\n").dropFirst().filter { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 8, let flags = Int(fields[3], radix: 16) else { return false }
+            return flags & 0x10000 == 0 && fields[7] == socket && owned.contains(String(fields[6]))
+        }.count
+    }
+
     /// Sends SIGHUP and waits for the reload's outcome line (`configuration reloaded` or
     /// `reload failed`); returns it.
     func reload(timeout: Duration = .seconds(15)) async throws -> String {

@@ -96,10 +96,12 @@ import Testing
         // A client waiting for the order to settle: the graceful stop lets that request finish
         // (up to its 25 s timeout) before it goes on, so the first SIGINT drains for a while.
         let socket = daemon.socket
+        try await eventually("earlier clients' connections closed") { try daemon.acceptedConnections() == 0 ? true : nil }
         Thread.detachNewThread {
             _ = try? UnixHTTPClient.request(socket: socket, "GET", "/v1/orders/\(order)?wait=terminal&timeout=25", timeout: 40)
         }
-        // A later connection answered means the waiting one was accepted before it.
+        try await eventually("sagad to accept the waiting client") { try daemon.acceptedConnections() == 1 ? true : nil }
+        // A later request answered: the waiting one, accepted before it, has been read too.
         #expect(try daemon.call("GET", "/healthz").status == 200)
 
         daemon.signal(SIGINT)
