@@ -160,8 +160,11 @@ let package = Package(
             dependencies: ["SagaControl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Starts the real sagad and sagactl binaries; depends on them so they are built first.
-        // GRDB reads a stopped daemon's databases (the payment journal) to check the invariants.
-        .testTarget(name: "SystemTests", dependencies: ["sagad", "sagactl", .product(name: "GRDB", package: "GRDB.swift")]),
+        // GRDB reads a stopped daemon's databases (the payment journal) to check the invariants;
+        // SagaLog writes poison records into a stopped daemon's log (dead-letter tests).
+        .testTarget(name: "SystemTests", dependencies: [
+            "sagad", "sagactl", "SagaLog", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

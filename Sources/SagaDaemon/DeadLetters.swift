@@ -24,25 +24,31 @@ struct DeadLetters {
         return rows
     }
 
-    /// Appends every not-yet-replayed dead letter (of `topic`, or all) back to its original
-    /// topic without the `dlq-` headers; returns how many went.
+    /// Appends every not-yet-replayed dead letter (of `topic`, or all) that was there when the
+    /// replay began back to its original topic without the `dlq-` headers; returns how many
+    /// went. Dead letters added meanwhile wait for the next replay: a record that still fails
+    /// comes back while the replay runs, and replaying it again would never end.
     func replay(topic: String?) async throws -> Int {
         let selected = topic.map { [$0] } ?? topics
         if let topic, !topics.contains(topic) { throw Problem(.notFound, "unknown topic '\(topic)'") }
         guard !selected.isEmpty else { return 0 }
+        let ends = Dictionary(
+            log.topicStatistics().filter { selected.contains($0.topic) }.map { ("\($0.topic)-\($0.partition)", $0.endOffset) },
+            uniquingKeysWith: max)
         let consumer = try log.subscribe(group: Self.replayGroup, topics: selected)
         defer { consumer.close() }
         var replayed = 0
         while true {
             let records = try await consumer.poll(maxRecords: 500, timeout: .zero)
             guard !records.isEmpty else { return replayed }
-            for record in records {
+            let due = records.filter { $0.offset < ends["\($0.topic)-\($0.partition)"] ?? 0 }
+            for record in due {
                 guard let original = record.header("dlq-original-topic") else { continue }
                 let headers = record.headers.filter { !$0.name.hasPrefix("dlq-") }
                 _ = try await log.append([ProducerRecord(key: record.key, value: record.value, headers: headers)], to: original)
                 replayed += 1
             }
-            try consumer.commit(records)
+            if !due.isEmpty { try consumer.commit(due) }
         }
     }
 }
