@@ -48,15 +48,20 @@ run: build
 # systemd harness (real systemd as PID 1 in namespaces) runs; without root it says why it is
 # skipped, and as root or with CI=true a missing capability fails the run.
 # Each run has a time limit, so a hung test fails the build instead of stalling CI.
+# Each run must also execute every test `swift test list` names for it (expect-every-test-ran.sh).
 test: test-deps
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
+	$(SWIFT) test list --skip-build > .build/test-list.txt
 	timeout 600 $(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
+	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-systemd-unit.txt "systemd-environment tests" '^SagaSystemdTests\.'
 	timeout 900 $(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests 2>&1 | tee .build/test-output.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
+	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-output.txt "unit tests" -v '^(SagaSystemdTests|SystemTests)\.'
 	timeout 900 $(SWIFT) test --skip-build --filter SystemTests 2>&1 | tee .build/test-system.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
+	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-system.txt "system tests" '^SystemTests\.'
 	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
