@@ -12,7 +12,7 @@ public actor CheckoutService {
     public let relay: OutboxRelay
     public nonisolated let consumer: EventConsumer
 
-    public init(databasePath: String, log: any MessageLog, settings: CheckoutSettings, logger: Logger,
+    public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: CheckoutSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
         database = try ServiceDatabase.open(path: databasePath, migrator: CheckoutSchema.migrator)
         relay = OutboxRelay(service: "checkout", database: database, log: log, logger: logger)

@@ -22,7 +22,7 @@ public actor FulfillmentService {
     private let started: AsyncStream<[String]>
     private var workers: [Task<Void, Never>] = []
 
-    public init(databasePath: String, log: any MessageLog, settings: FulfillmentSettings, logger: Logger,
+    public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: FulfillmentSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
         database = try ServiceDatabase.open(path: databasePath, migrator: FulfillmentSchema.migrator)
         relay = OutboxRelay(service: "fulfillment", database: database, log: log, logger: logger)

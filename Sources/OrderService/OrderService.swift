@@ -19,7 +19,7 @@ public actor OrderService {
     private let logger: Logger
     private let changes = KeyedChangeSignal()
 
-    public init(databasePath: String, log: any MessageLog, settings: OrderSettings, logger: Logger,
+    public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: OrderSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
         database = try ServiceDatabase.open(path: databasePath, migrator: OrderSchema.migrator)
         relay = OutboxRelay(service: "order", database: database, log: log, logger: logger)

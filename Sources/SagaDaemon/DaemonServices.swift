@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SagaMessaging
 import SagaSystemd
 import ServiceLifecycle
 
@@ -67,7 +68,7 @@ enum StatusLine {
         let runtime = daemon.runtime
         let counts = (try? await runtime.orders.statusCounts()) ?? [:]
         let inFlight = (counts[.created] ?? 0) + (counts[.processing] ?? 0)
-        let lag = runtime.log.groupLag().filter { !$0.topic.hasSuffix(".dlq") }.reduce(0) { $0 + $1.lag }
+        let lag = runtime.log.groupLag().filter { !DeadLetterQueue.isDeadLetterTopic($0.topic) }.reduce(0) { $0 + $1.lag }
         var backlog = 0
         backlog += (try? await runtime.orders.outboxBacklog()) ?? 0
         backlog += (try? await runtime.checkout.outboxBacklog()) ?? 0

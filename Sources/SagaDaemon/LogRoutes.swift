@@ -70,14 +70,18 @@ enum LogRoutes {
             return try ControlRouter.json(["groups": log.groupLag().filter { $0.group == group }.map(GroupLagJSON.init)])
         }
 
+        let deadLetters = DeadLetterQueue(log: log, logger: daemon.logger)
         table.add(.get, "/v1/dlq") { request, _ in
             let limit = Int(try request.integerQuery("limit", in: 1...1000) ?? 100)
-            return try ControlRouter.json(["records": try DeadLetters(log: log).list(limit: limit)])
+            let records = try deadLetters.list(limit: limit).map { entry in
+                RecordJSON(entry.record, extraHeaders: [DeadLetterHeaders.replayedName: entry.replayed ? "true" : "false"])
+            }
+            return try ControlRouter.json(["records": records])
         }
 
         table.add(.post, "/v1/dlq/replay") { request, _ in
             let body = try await RequestBody.read(request, allowed: ["topic"], optional: true)
-            let replayed = try await DeadLetters(log: log).replay(topic: try body.string("topic"))
+            let replayed = try await deadLetters.replay(topic: try body.string("topic"))
             daemon.logger.notice("dead letters replayed", metadata: ["records": "\(replayed)"])
             return try ControlRouter.json(["replayed": replayed])
         }

@@ -110,6 +110,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             case .groupHasMembers: return Problem(.groupActive, error.description)
             case .storageInUse, .unavailable: return Problem(.unavailable, error.description)
             }
+        case let error as DeadLetterError:
+            switch error {
+            case .unknownTopic: return Problem(.notFound, error.description)
+            }
         case let error as Money.ParseError:
             return Problem(.validation, error.description)
         case is NIOTooManyBytesError:

@@ -8,7 +8,7 @@ import Synchronization
 /// A service's subscription: polls batches from its consumer group, applies each event once
 /// (inbox) in one SQLite transaction per batch, and commits the offsets only after that
 /// transaction. A batch that fails is retried record by record with backoff; a record that
-/// keeps failing, or cannot be decoded at all, goes to `<topic>.dlq` and processing continues.
+/// keeps failing, or cannot be decoded at all, goes to its dead-letter topic (`DeadLetterQueue`) and processing continues.
 public final class EventConsumer: Sendable {
     /// Applies one event inside the caller's transaction. Throwing rolls the transaction back.
     public typealias Handler = @Sendable (SagaEvent, Database) throws -> Void
@@ -17,6 +17,7 @@ public final class EventConsumer: Sendable {
     public let group: String
     public let types: [SagaEventType]
     private let log: any MessageLog
+    private let deadLetters: DeadLetterQueue
     private let database: DatabasePool
     private let retry: RetryPolicy
     private let logger: Logger
@@ -26,7 +27,7 @@ public final class EventConsumer: Sendable {
     private let pause = PauseSwitch()
 
     public init(
-        service: String, group: String, types: [SagaEventType], log: any MessageLog, database: DatabasePool,
+        service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, database: DatabasePool,
         retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256, logger: Logger,
         handler: @escaping Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
     ) {
@@ -34,6 +35,7 @@ public final class EventConsumer: Sendable {
         self.group = group
         self.types = types
         self.log = log
+        deadLetters = DeadLetterQueue(log: log, logger: logger)
         self.database = database
         self.retry = retry
         self.batchSize = batchSize
@@ -180,40 +182,10 @@ public final class EventConsumer: Sendable {
         return await deadLetter(record, error: lastError, attempts: retry.maxAttempts) ? .deadLettered : .interrupted
     }
 
-    /// Appends `record` to its dead-letter topic, retrying until it is there; false when
-    /// cancelled first (the record must then not be committed).
+    /// Sends `record` to its dead-letter topic; false when cancelled first (the record must
+    /// then not be committed).
     private func deadLetter(_ record: LogRecord, error: any Error, attempts: Int) async -> Bool {
-        let topic = record.topic + ".dlq"
-        let dead = ProducerRecord(key: record.key, value: record.value, headers: record.headers + [
-            RecordHeader(name: "dlq-error", string: "\(error)"),
-            RecordHeader(name: "dlq-original-topic", string: record.topic),
-            RecordHeader(name: "dlq-original-partition", string: "\(record.partition)"),
-            RecordHeader(name: "dlq-original-offset", string: "\(record.offset)"),
-            RecordHeader(name: "dlq-attempts", string: "\(attempts)"),
-            RecordHeader(name: "dlq-group", string: group),
-        ])
-        // Keep trying: committing past a record that is in neither place would lose it.
-        var delay = 100
-        while true {
-            do {
-                try log.ensureTopic(topic, partitions: 1)
-                _ = try await log.append([dead], to: topic)
-                break
-            } catch {
-                logger.error("cannot write to the dead-letter topic; retrying", metadata: [
-                    "topic": "\(topic)", "error": "\(error)",
-                ])
-                if Task.isCancelled { return false }
-                try? await Task.sleep(for: .milliseconds(delay))
-                delay = min(delay * 2, 5000)
-            }
-        }
-        Counter(label: SagaMetrics.deadLetters, dimensions: [("topic", record.topic)]).increment()
-        logger.error("record dead-lettered", metadata: [
-            "group": "\(group)", "topic": "\(record.topic)", "offset": "\(record.offset)",
-            "attempts": "\(attempts)", "error": "\(error)",
-        ])
-        return true
+        await deadLetters.send(record, headers: DeadLetterHeaders(for: record, error: error, attempts: attempts, group: group))
     }
 
     private func recordHandled(_ events: [SagaEvent]) {

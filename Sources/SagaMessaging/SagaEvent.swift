@@ -16,7 +16,7 @@ public enum SagaEventType: String, Codable, Sendable, CaseIterable {
 
     public var topic: String { rawValue }
     /// Where records of this topic go after their handler kept failing.
-    public var deadLetterTopic: String { rawValue + ".dlq" }
+    public var deadLetterTopic: String { DeadLetterQueue.topic(for: topic) }
 }
 
 /// One saga event: what happened to which order, with the facts the next step needs.
