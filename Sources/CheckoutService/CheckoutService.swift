@@ -14,7 +14,7 @@ public actor CheckoutService {
 
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: CheckoutSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
-        database = try ServiceDatabase.open(path: databasePath, migrator: CheckoutSchema.migrator)
+        database = try ServiceDatabase.open(path: databasePath, migrator: ServiceSchema.checkout.migrator)
         relay = OutboxRelay(service: "checkout", database: database, log: log, logger: logger)
         let relay = self.relay
         consumer = EventConsumer(

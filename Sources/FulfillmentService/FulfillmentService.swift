@@ -24,7 +24,7 @@ public actor FulfillmentService {
 
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: FulfillmentSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
-        database = try ServiceDatabase.open(path: databasePath, migrator: FulfillmentSchema.migrator)
+        database = try ServiceDatabase.open(path: databasePath, migrator: ServiceSchema.fulfillment.migrator)
         relay = OutboxRelay(service: "fulfillment", database: database, log: log, logger: logger)
         self.settings = settings
         self.logger = logger

@@ -21,7 +21,7 @@ public actor OrderService {
 
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: OrderSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
-        database = try ServiceDatabase.open(path: databasePath, migrator: OrderSchema.migrator)
+        database = try ServiceDatabase.open(path: databasePath, migrator: ServiceSchema.orders.migrator)
         relay = OutboxRelay(service: "order", database: database, log: log, logger: logger)
         self.settings = settings
         self.logger = logger

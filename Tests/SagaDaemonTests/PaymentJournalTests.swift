@@ -74,7 +74,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/checkout.sqlite"
         let old = try DatabaseQueue(path: path)
-        try CheckoutSchema.migrator.migrate(old, upTo: "create inbox")
+        try ServiceSchema.checkout.migrator.migrate(old, upTo: "create inbox")
         try await old.write { db in
             try db.execute(sql: "INSERT INTO accounts VALUES ('default', 9500)")
             try db.execute(sql: "INSERT INTO deposits (account_id, amount_cents, at) VALUES ('default', 10000, 1)")

@@ -1,0 +1,35 @@
+import GRDB
+
+/// A service database's schema as data: the service's own named migration steps, each a list
+/// of SQL statements, with the outbox and inbox tables the host needs at the place the service
+/// puts `.messaging` (their order is fixed once databases exist, so each service keeps its own).
+public struct ServiceSchema: Sendable {
+    /// One named migration step.
+    public enum Step: Sendable {
+        /// A migration named `name` that runs `statements` in order.
+        case sql(_ name: String, _ statements: [String])
+        /// The `outbox` and `inbox` migrations every hosted service needs.
+        case messaging
+    }
+
+    public let steps: [Step]
+
+    public init(_ steps: [Step]) { self.steps = steps }
+
+    /// The migrator that applies every step not yet applied, in order.
+    public var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for step in steps {
+            switch step {
+            case .sql(let name, let statements):
+                migrator.registerMigration(name) { db in
+                    for statement in statements { try db.execute(sql: statement) }
+                }
+            case .messaging:
+                Outbox.registerMigration(in: &migrator)
+                Inbox.registerMigration(in: &migrator)
+            }
+        }
+        return migrator
+    }
+}
