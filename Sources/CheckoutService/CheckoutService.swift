@@ -5,24 +5,22 @@ import SagaMessaging
 
 /// The checkout service: owns checkout.sqlite (accounts, payments, tombstones), takes
 /// payments for new orders and refunds failed or canceled ones exactly once.
-public actor CheckoutService {
+public actor CheckoutService: SagaParticipant {
     public static let consumedEvents: [SagaEventType] = [.orderPending, .orderFailed, .orderCanceled]
 
-    let database: DatabasePool
-    public let relay: OutboxRelay
-    public nonisolated let consumer: EventConsumer
+    public nonisolated let host: ServiceHost
+    private nonisolated var database: DatabasePool { host.database }
 
+    /// Opens checkout.sqlite at `databasePath`, creating the default account on first start,
+    /// and subscribes to new, failed and canceled orders.
+    /// - Throws: GRDB's error when the database cannot be opened, migrated or written.
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: CheckoutSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
-        database = try ServiceDatabase.open(path: databasePath, migrator: ServiceSchema.checkout.migrator)
-        relay = OutboxRelay(service: "checkout", database: database, log: log, logger: logger)
-        let relay = self.relay
-        consumer = EventConsumer(
-            service: "checkout", group: "checkout", types: Self.consumedEvents, log: log, database: database,
-            retry: retry, logger: logger,
-            handler: { event, db in try Payments.apply(event, in: db) },
-            afterCommit: { _ in relay.wake() })
-        let created = try database.write { db -> Bool in
+        host = try ServiceHost(
+            name: "checkout", databasePath: databasePath, schema: .checkout, consumes: Self.consumedEvents,
+            log: log, retry: retry, logger: logger,
+            handler: { event, db in try Payments.apply(event, in: db) })
+        let created = try host.database.write { db -> Bool in
             guard try Int64.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [settings.defaultAccountID]) == nil
             else { return false }
             try Self.insertAccount(settings.defaultAccountID, balance: settings.defaultBalanceCents, in: db)
@@ -32,13 +30,6 @@ public actor CheckoutService {
             logger.info("created the default account", metadata: [
                 "account": "\(settings.defaultAccountID)", "balance": "\(Money.format(settings.defaultBalanceCents))",
             ])
-        }
-    }
-
-    public nonisolated func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.relay.run() }
-            group.addTask { await self.consumer.run() }
         }
     }
 
@@ -117,13 +108,10 @@ public actor CheckoutService {
         }
     }
 
-    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
-
     /// A round trip through this actor and checkout.sqlite's writer, for liveness: reads alone
     /// still answer while a lock held elsewhere keeps every payment from being written.
-    public func checkLiveness() async throws {
-        _ = try await database.write { db in try Outbox.backlog(db) }
-    }
+    /// - Throws: GRDB's error (busy, locked) when the writer cannot be had.
+    public func checkLiveness() async throws { try await host.checkWriter() }
 
     private static func insertAccount(_ id: String, balance: Int64, in db: Database) throws {
         try db.execute(sql: "INSERT INTO accounts (id, balance_cents) VALUES (?, ?)", arguments: [id, balance])

@@ -7,32 +7,31 @@ import SagaMessaging
 /// pending fulfillment durably; the work then runs concurrently for many orders (resumed
 /// after a restart) and reports `fulfill_successful` or `fulfill_failed`. It also stores a
 /// notification for every finished, failed or canceled order.
-public actor FulfillmentService {
+public actor FulfillmentService: SagaParticipant {
     public static let consumedEvents: [SagaEventType] = [.orderProcessing, .orderFinished, .orderFailed, .orderCanceled]
 
-    let database: DatabasePool
-    public let relay: OutboxRelay
+    public nonisolated let host: ServiceHost
     private let logger: Logger
     private var settings: FulfillmentSettings
     private var queued: [String] = []
     private var queuedSet: Set<String> = []
     private var running = 0
-    public nonisolated let consumer: EventConsumer
     /// Orders whose `order_processing` was just committed, from the consumer to the workers.
     private let started: AsyncStream<[String]>
     private var workers: [Task<Void, Never>] = []
+    private nonisolated var database: DatabasePool { host.database }
 
+    /// Opens fulfillment.sqlite at `databasePath` and subscribes to processing and finished orders.
+    /// - Throws: GRDB's error when the database cannot be opened or migrated.
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: FulfillmentSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
-        database = try ServiceDatabase.open(path: databasePath, migrator: ServiceSchema.fulfillment.migrator)
-        relay = OutboxRelay(service: "fulfillment", database: database, log: log, logger: logger)
         self.settings = settings
         self.logger = logger
         let (started, startedSink) = AsyncStream<[String]>.makeStream()
         self.started = started
-        consumer = EventConsumer(
-            service: "fulfillment", group: "fulfillment", types: Self.consumedEvents, log: log, database: database,
-            retry: retry, logger: logger,
+        host = try ServiceHost(
+            name: "fulfillment", databasePath: databasePath, schema: .fulfillment, consumes: Self.consumedEvents,
+            log: log, retry: retry, logger: logger,
             handler: { event, db in try Self.apply(event, in: db) },
             afterCommit: { events in
                 let orders = events.filter { $0.type == .orderProcessing }.map(\.orderID)
@@ -40,7 +39,7 @@ public actor FulfillmentService {
             })
     }
 
-    /// Resumes pending work, then runs the relay and the consumer until cancelled.
+    /// Resumes pending work, then runs the host's relay and consumer, and the workers, until cancelled.
     public nonisolated func run() async {
         do {
             let pending = try await database.read { db in
@@ -53,14 +52,10 @@ public actor FulfillmentService {
         } catch {
             logger.error("cannot read pending fulfillments", metadata: ["error": "\(error)"])
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.relay.run() }
-            group.addTask { await self.consumer.run() }
-            group.addTask {
-                for await orders in self.started {
-                    if Task.isCancelled { break }
-                    await self.enqueueWork(orders)
-                }
+        await host.run {
+            for await orders in self.started {
+                if Task.isCancelled { break }
+                await self.enqueueWork(orders)
             }
         }
         await cancelWork()
@@ -147,7 +142,7 @@ public actor FulfillmentService {
                         type: failed ? .fulfillFailed : .fulfillSuccessful, orderID: orderID,
                         reason: failed ? "fulfillment failed" : nil), in: db)
                 }
-                relay.wake()
+                host.relay.wake()
                 return
             } catch {
                 attempt += 1
@@ -178,6 +173,4 @@ public actor FulfillmentService {
                 .flatMap(FulfillmentStatus.init(rawValue:))
         }
     }
-
-    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
 }

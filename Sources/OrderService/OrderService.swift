@@ -7,42 +7,28 @@ import SagaMessaging
 
 /// The order service: owns orders.sqlite, places and cancels orders, and moves them through
 /// the saga as checkout and fulfillment report back. Talks to the others only via the log.
-public actor OrderService {
+public actor OrderService: SagaParticipant {
     public static let consumedEvents: [SagaEventType] = [
         .checkoutSuccessful, .checkoutFailed, .fulfillSuccessful, .fulfillFailed, .checkoutRefunded,
     ]
 
-    let database: DatabasePool
-    public let relay: OutboxRelay
-    public nonisolated let consumer: EventConsumer
+    public nonisolated let host: ServiceHost
     private var settings: OrderSettings
-    private let logger: Logger
     private let changes = KeyedChangeSignal()
+    private nonisolated var database: DatabasePool { host.database }
+    private nonisolated var relay: OutboxRelay { host.relay }
 
+    /// Opens orders.sqlite at `databasePath` and subscribes to what checkout and fulfillment report.
+    /// - Throws: GRDB's error when the database cannot be opened or migrated.
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: OrderSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
-        database = try ServiceDatabase.open(path: databasePath, migrator: ServiceSchema.orders.migrator)
-        relay = OutboxRelay(service: "order", database: database, log: log, logger: logger)
         self.settings = settings
-        self.logger = logger
-        let relay = self.relay
         let changes = self.changes
-        consumer = EventConsumer(
-            service: "order", group: "order", types: Self.consumedEvents, log: log, database: database,
-            retry: retry, logger: logger,
+        host = try ServiceHost(
+            name: "order", databasePath: databasePath, schema: .orders, consumes: Self.consumedEvents,
+            log: log, retry: retry, logger: logger,
             handler: { event, db in try OrderTransitions.apply(event, in: db) },
-            afterCommit: { events in
-                relay.wake()
-                changes.notify(Set(events.map(\.orderID)))
-            })
-    }
-
-    /// Runs the relay and the consumer until cancelled.
-    public nonisolated func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.relay.run() }
-            group.addTask { await self.consumer.run() }
-        }
+            afterCommit: { events in changes.notify(Set(events.map(\.orderID))) })
     }
 
     // MARK: Commands
@@ -163,8 +149,6 @@ public actor OrderService {
             await changes.wait(for: id, changingFrom: version, timeout: remaining)
         }
     }
-
-    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
 }
 
 extension OrderView {

@@ -22,15 +22,13 @@ public final class DaemonContext: Sendable {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
-        // Checkout's check goes through its database writer, where a held lock shows; the
+        // Each service's check is a round trip through its actor and database; checkout's goes
+        // through its database writer, where a held lock shows; the
         // log's looks for partitions that refuse appends or whose writer makes no progress.
         let log = LogLiveness(stallLimit: logStallLimit)
-        liveness = [
-            LivenessComponent("order") { _ = try await runtime.orders.statusCounts() },
-            LivenessComponent("checkout") { try await runtime.checkout.checkLiveness() },
-            LivenessComponent("fulfillment") { _ = try await runtime.fulfillment.outboxBacklog() },
-            LivenessComponent("log") { try log.check(runtime.log.topicStatistics()) },
-        ]
+        liveness = runtime.participants.map { participant in
+            LivenessComponent(participant.host.name) { try await participant.checkLiveness() }
+        } + [LivenessComponent("log") { try log.check(runtime.log.topicStatistics()) }]
     }
 
     public var phase: Phase { phaseState.withLock { $0 } }
@@ -38,12 +36,13 @@ public final class DaemonContext: Sendable {
 
     /// The consumer loop behind a service's group name.
     func consumer(ofGroup group: String) throws -> EventConsumer {
-        switch group {
-        case "order": runtime.orders.consumer
-        case "checkout": runtime.checkout.consumer
-        case "fulfillment": runtime.fulfillment.consumer
-        default: throw Problem(.notFound, "no service consumes as group '\(group)'; use order, checkout or fulfillment")
+        if let participant = runtime.participants.first(where: { $0.host.consumer.group == group }) {
+            return participant.host.consumer
         }
+        var names = runtime.participants.map(\.host.consumer.group)
+        let last = names.popLast() ?? ""
+        let choices = names.isEmpty ? last : names.joined(separator: ", ") + " or " + last
+        throw Problem(.notFound, "no service consumes as group '\(group)'; use \(choices)")
     }
 
     /// One round trip through every service actor, its database and the log, each answering

@@ -70,9 +70,9 @@ enum StatusLine {
         let inFlight = (counts[.created] ?? 0) + (counts[.processing] ?? 0)
         let lag = runtime.log.groupLag().filter { !DeadLetterQueue.isDeadLetterTopic($0.topic) }.reduce(0) { $0 + $1.lag }
         var backlog = 0
-        backlog += (try? await runtime.orders.outboxBacklog()) ?? 0
-        backlog += (try? await runtime.checkout.outboxBacklog()) ?? 0
-        backlog += (try? await runtime.fulfillment.outboxBacklog()) ?? 0
+        for participant in runtime.participants {
+            backlog += (try? await participant.host.outboxBacklog()) ?? 0
+        }
         let finished = counts[.finished] ?? 0
         return "\(inFlight) orders in flight, \(finished) finished; consumer lag \(lag); outbox backlog \(backlog)"
     }

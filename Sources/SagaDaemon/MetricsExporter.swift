@@ -57,14 +57,10 @@ enum MetricsExporter {
                 ("group", row.group), ("topic", row.topic), ("partition", "\(row.partition)"),
             ]).record(row.lag)
         }
-        if let backlog = try? await runtime.orders.outboxBacklog() {
-            Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", "order")]).record(backlog)
-        }
-        if let backlog = try? await runtime.checkout.outboxBacklog() {
-            Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", "checkout")]).record(backlog)
-        }
-        if let backlog = try? await runtime.fulfillment.outboxBacklog() {
-            Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", "fulfillment")]).record(backlog)
+        for participant in runtime.participants {
+            if let backlog = try? await participant.host.outboxBacklog() {
+                Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", participant.host.name)]).record(backlog)
+            }
         }
         if let counts = try? await runtime.orders.statusCounts() {
             for status in OrderStatus.allCases {

@@ -8,14 +8,16 @@ import SagaLog
 import SagaMessaging
 
 /// The saga wired together in one process: the log, its topics, and the three services, each
-/// with its own database under `<state>/data/`. `run()` runs the services' relays, consumers
-/// and workers until cancelled. Only `init` names SagaLog (to open it); everything else sees
-/// the log through the `MessageLog` seam.
+/// with its own database under `<state>/data/`. `participants` lists them once for everything
+/// done per service; `run()` runs their relays, consumers and workers until cancelled. Only
+/// `init` names SagaLog (to open it); everything else sees the log through the `MessageLog` seam.
 public final class SagaRuntime: Sendable {
     public let log: any MessageLog & MessageLogAdmin
     public let orders: OrderService
     public let checkout: CheckoutService
     public let fulfillment: FulfillmentService
+    /// Every service, in the order they are started: what the daemon iterates for per-service work.
+    public let participants: [any SagaParticipant]
 
     public struct Settings: Sendable {
         public var stateDirectory: String
@@ -47,6 +49,7 @@ public final class SagaRuntime: Sendable {
             fulfillment = try FulfillmentService(
                 databasePath: data + "/fulfillment.sqlite", log: log, settings: settings.fulfillment,
                 logger: logger.with(service: "fulfillment"), retry: settings.retry)
+            participants = [orders, checkout, fulfillment]
         } catch {
             try? log.close()
             throw error
@@ -56,9 +59,9 @@ public final class SagaRuntime: Sendable {
     /// Runs every service until the task is cancelled.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.orders.run() }
-            group.addTask { await self.checkout.run() }
-            group.addTask { await self.fulfillment.run() }
+            for participant in participants {
+                group.addTask { await participant.run() }
+            }
         }
     }
 

@@ -83,7 +83,7 @@ import Testing
         #expect(cancelFirst.map(\.topic) == ["order_canceled", "order_pending"])
         for record in cancelFirst {
             let event = try EventCodec.event(from: record)
-            try await saga.checkout.database.write { db in try Payments.apply(event, in: db) }
+            try await saga.checkout.host.database.write { db in try Payments.apply(event, in: db) }
         }
         #expect(try await saga.checkout.checkoutStatus(orderID: placed.id) == nil)
         // Now let the real consumers see both events too: still never charged.

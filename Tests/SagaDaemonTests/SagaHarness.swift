@@ -115,15 +115,12 @@ final class SagaHarness: Sendable {
     /// True when every outbox is empty and each service's group has consumed every record of
     /// every topic it reads.
     func drained() async -> Bool {
-        let backlogs = [try? await orders.outboxBacklog(), try? await checkout.outboxBacklog(),
-                        try? await fulfillment.outboxBacklog()]
-        guard backlogs.allSatisfy({ $0 == 0 }) else { return false }
+        for participant in runtime.participants {
+            guard (try? await participant.host.outboxBacklog()) == 0 else { return false }
+        }
         let log = runtime.log
         let lag = log.groupLag()
-        let subscriptions = [
-            ("order", OrderService.consumedEvents), ("checkout", CheckoutService.consumedEvents),
-            ("fulfillment", FulfillmentService.consumedEvents),
-        ]
+        let subscriptions = runtime.participants.map { ($0.host.consumer.group, $0.host.consumer.types) }
         for stats in log.topicStatistics() {
             for (group, types) in subscriptions where types.contains(where: { $0.topic == stats.topic }) {
                 let committed = lag.first { $0.group == group && $0.topic == stats.topic && $0.partition == stats.partition }?

@@ -13,7 +13,7 @@ import Testing
         // Checkout runs; the order service relays but does not consume yet, so the payment is
         // taken while the order is still `created` — then the cancel comes in.
         let checkoutTask = Task { await saga.checkout.run() }
-        let relayTask = Task { await saga.orders.relay.run() }
+        let relayTask = Task { await saga.orders.host.relay.run() }
         let before = try await saga.checkout.account("default").balanceCents
         let placed = try await saga.orders.placeOrder(amountCents: 2500, accountID: nil, idempotencyKey: nil)
         #expect(try await saga.eventually { try await saga.checkout.checkoutStatus(orderID: placed.id) == .successful })
@@ -82,7 +82,7 @@ import Testing
         defer { saga.close() }
         let placed = try await saga.orders.placeOrder(amountCents: 4200, accountID: nil, idempotencyKey: nil)
         // The relay appends the outbox rows, then "crashes" before deleting them.
-        #expect(try await saga.orders.relay.appendPending()?.0 == 1)
+        #expect(try await saga.orders.host.relay.appendPending()?.0 == 1)
         #expect(try await saga.orders.outboxBacklog() == 1)
         let task = saga.start()  // the relay appends the same row again
         let order = try await saga.settled(placed.id)

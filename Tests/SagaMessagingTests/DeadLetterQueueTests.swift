@@ -1,5 +1,3 @@
-import Foundation
-import Logging
 import MessageLog
 import SagaLog
 import Testing
@@ -36,15 +34,9 @@ import Testing
     }
 
     @Test func sendsListsAndReplaysEachDeadLetterOnce() async throws {
-        let directory = NSTemporaryDirectory() + "dlq-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = LogConfiguration()
-        configuration.durability = .never
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let log = try SagaLog.open(directory: directory, configuration: configuration, logger: logger)
-        defer { try? log.close() }
-        try log.createTopic("order_pending", partitions: 1)
+        let scratch = try ScratchLog("dlq", topics: ["order_pending": 1])
+        defer { scratch.close() }
+        let (log, logger) = (scratch.log, scratch.logger)
         let position = try await log.append(
             try EventCodec.record(for: SagaEvent(type: .orderPending, orderID: "o1")), to: "order_pending")
         let record = try log.read(topic: "order_pending", partition: 0, from: position.offset, maxRecords: 1)[0]

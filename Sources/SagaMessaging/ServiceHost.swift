@@ -1,0 +1,81 @@
+import GRDB
+import Logging
+import MessageLog
+
+/// What every saga service runs on: its own database (migrated from its schema), the outbox
+/// relay that publishes what it commits, and the event consumer (with its dead letters) that
+/// applies what it subscribes to. A service brings its state machine and schema; the host
+/// brings the plumbing and `run()`, so the three services share one skeleton.
+public final class ServiceHost: Sendable {
+    /// The service's name: its consumer group, its metrics' `service` label, its liveness key.
+    public let name: String
+    public let database: DatabasePool
+    public let relay: OutboxRelay
+    public let consumer: EventConsumer
+
+    /// Opens (and migrates) the database at `databasePath` and wires the relay and a consumer
+    /// of `consumes` in group `name`. `handler` applies one event inside the consumer's
+    /// transaction; after each commit the relay is woken (the handler may have queued events)
+    /// and `afterCommit` hears which events took effect.
+    /// - Throws: GRDB's error when the database cannot be opened or migrated, or a file
+    ///   system error when its directory cannot be created.
+    public init(
+        name: String, databasePath: String, schema: ServiceSchema, consumes: [SagaEventType],
+        log: any MessageLog & MessageLogAdmin, retry: RetryPolicy, logger: Logger,
+        handler: @escaping EventConsumer.Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
+    ) throws {
+        self.name = name
+        database = try ServiceDatabase.open(path: databasePath, migrator: schema.migrator)
+        let relay = OutboxRelay(service: name, database: database, log: log, logger: logger)
+        self.relay = relay
+        consumer = EventConsumer(
+            service: name, group: name, types: consumes, log: log, database: database,
+            retry: retry, logger: logger, handler: handler,
+            afterCommit: { events in
+                relay.wake()
+                afterCommit(events)
+            })
+    }
+
+    /// Runs the relay, the consumer and the service's own `work` (if any) until cancelled.
+    public func run(alongside work: (@Sendable () async -> Void)? = nil) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.relay.run() }
+            group.addTask { await self.consumer.run() }
+            if let work { group.addTask { await work() } }
+        }
+    }
+
+    /// Outbox rows not yet relayed.
+    /// - Throws: GRDB's error when the outbox cannot be read.
+    public func outboxBacklog() async throws -> Int { try await relay.backlog() }
+
+    /// A round trip through the database's writer: reads alone still answer while a lock held
+    /// elsewhere keeps every write from happening.
+    /// - Throws: GRDB's error (busy, locked) when the writer cannot be had.
+    public func checkWriter() async throws {
+        _ = try await database.write { db in try Outbox.backlog(db) }
+    }
+}
+
+/// A saga service as the daemon sees it: an actor on a `ServiceHost`. The daemon keeps one list
+/// of participants and runs, measures and checks each through this protocol alone.
+public protocol SagaParticipant: Actor {
+    nonisolated var host: ServiceHost { get }
+    /// Runs the service until cancelled; by default its host's relay and consumer.
+    nonisolated func run() async
+    /// One round trip through this actor and its database, for liveness: it fails or hangs
+    /// when either does. By default a read of the outbox.
+    /// - Throws: the database's error when the round trip fails.
+    func checkLiveness() async throws
+}
+
+extension SagaParticipant {
+    public nonisolated func run() async { await host.run() }
+
+    public func checkLiveness() async throws { _ = try await host.outboxBacklog() }
+
+    /// Outbox rows not yet relayed.
+    /// - Throws: GRDB's error when the outbox cannot be read.
+    public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
+}
