@@ -22,9 +22,9 @@ public final class DaemonContext: Sendable {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
-        // Each service's check is a round trip through its actor and database; checkout's goes
-        // through its database writer, where a held lock shows; the
-        // log's looks for partitions that refuse appends or whose writer makes no progress.
+        // Each service's check is a round trip through its actor and database (checkout's through
+        // the database writer, where a held lock shows); the log's looks for partitions that
+        // refuse appends or whose writer makes no progress.
         let log = LogLiveness(stallLimit: logStallLimit)
         liveness = runtime.participants.map { participant in
             LivenessComponent(participant.host.name) { try await participant.checkLiveness() }

@@ -1,0 +1,21 @@
+/// A saga service as the daemon sees it: an actor on a `ServiceHost`. The daemon keeps one list
+/// of participants and runs, measures and checks each through this protocol alone.
+public protocol SagaParticipant: Actor {
+    nonisolated var host: ServiceHost { get }
+    /// Runs the service until cancelled; by default its host's relay and consumer.
+    nonisolated func run() async
+    /// One round trip through this actor and its database, for liveness: it fails or hangs
+    /// when either does. By default a read of the outbox.
+    /// - Throws: the database's error when the round trip fails.
+    func checkLiveness() async throws
+}
+
+extension SagaParticipant {
+    public nonisolated func run() async { await host.run() }
+
+    public func checkLiveness() async throws { _ = try await host.outboxBacklog() }
+
+    /// Outbox rows not yet relayed.
+    /// - Throws: GRDB's error when the outbox cannot be read.
+    public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
+}
