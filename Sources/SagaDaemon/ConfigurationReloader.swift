@@ -4,13 +4,13 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// SIGHUP: re-reads the configuration file and environment, applies what can change at run
-/// time (log level, fulfillment work, order limits) and logs every change; keys that need a
-/// restart are reported, not applied. A bad file leaves the running configuration in place.
+/// SIGHUP: re-reads the configuration file and environment, applies the keys declared
+/// reloadable (log level, fulfillment work, order limits) and logs every change; keys that need
+/// a restart are reported, not applied. A bad file leaves the running configuration in place.
 struct ConfigurationReloader: Service {
     let daemon: DaemonContext
     let notifier: SystemdNotifier
-    let load: @Sendable () throws(ConfigurationError) -> DaemonConfiguration
+    let load: @Sendable () async throws(ConfigurationError) -> DaemonConfiguration
     let current: CurrentConfiguration
 
     func run() async throws {
@@ -31,30 +31,24 @@ struct ConfigurationReloader: Service {
         }
         let next: DaemonConfiguration
         do {
-            next = try load()
+            next = try await load()
         } catch {
             daemon.logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
             return
         }
         let previous = current.value
         var applied: [String] = []
-        for key in DaemonConfiguration.keys where previous.describe(key) != next.describe(key) {
-            if DaemonConfiguration.reloadableKeys.contains(key) {
-                applied.append("\(key): \(previous.describe(key)) → \(next.describe(key))")
+        var kept = previous
+        for key in DaemonConfiguration.catalogue where key.describe(previous) != key.describe(next) {
+            if key.reloadable {
+                key.transfer(next, &kept)
+                applied.append("\(key.name): \(key.describe(previous)) → \(key.describe(next))")
             } else {
                 daemon.logger.warning("changed key needs a restart to take effect", metadata: [
-                    "key": "\(key)", "running": "\(previous.describe(key))", "configured": "\(next.describe(key))",
+                    "key": "\(key.name)", "running": "\(key.describe(previous))", "configured": "\(key.describe(next))",
                 ])
             }
         }
-        var kept = previous
-        kept.loggingLevel = next.loggingLevel
-        kept.fulfillmentWorkMilliseconds = next.fulfillmentWorkMilliseconds
-        kept.fulfillmentFailureRate = next.fulfillmentFailureRate
-        kept.fulfillmentConcurrency = next.fulfillmentConcurrency
-        kept.orderRandomAmountMinCents = next.orderRandomAmountMinCents
-        kept.orderRandomAmountMaxCents = next.orderRandomAmountMaxCents
-        kept.orderMaxInFlight = next.orderMaxInFlight
         current.value = kept
         LogLevelControl.shared.current = kept.loggingLevel
         let settings = kept.runtimeSettings

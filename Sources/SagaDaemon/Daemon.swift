@@ -21,7 +21,7 @@ public enum Daemon {
 
     /// Runs until shut down; returns the process exit code.
     public static func run(
-        configuration: DaemonConfiguration, reload: @escaping @Sendable () throws(ConfigurationError) -> DaemonConfiguration
+        configuration: DaemonConfiguration, reload: @escaping @Sendable () async throws(ConfigurationError) -> DaemonConfiguration
     ) async -> Int32 {
         let logger = Logger(label: "sagad")
         let notifier = SystemdNotifier(logger: logger)

@@ -35,18 +35,18 @@ struct SagadCommand: AsyncParsableCommand {
         if let stateDir { flags["state_dir"] = stateDir }
         if let socket { flags["control.socket"] = socket }
         let file = config ?? ProcessInfo.processInfo.environment["SAGAD_CONFIG"]
-        let load: @Sendable () throws(ConfigurationError) -> DaemonConfiguration = { [flags] () throws(ConfigurationError) in
-            try ConfigurationLoader.load(file: file, environment: ProcessInfo.processInfo.environment, flags: flags)
+        let load: @Sendable () async throws(ConfigurationError) -> DaemonConfiguration = { [flags] () async throws(ConfigurationError) in
+            try await ConfigurationLoader.load(file: file, environment: ProcessInfo.processInfo.environment, flags: flags)
         }
         let configuration: DaemonConfiguration
         do {
-            configuration = try load()
+            configuration = try await load()
         } catch {
             FileHandle.standardError.write(Data("sagad: \(error)\n".utf8))
             throw ExitCode(Daemon.ExitCode.configuration.rawValue)
         }
         if checkConfig {
-            for key in DaemonConfiguration.keys { print("\(key): \(configuration.describe(key))") }
+            for key in DaemonConfiguration.catalogue { print("\(key.name): \(key.describe(configuration))") }
             return
         }
         Daemon.bootstrapLogging(level: configuration.loggingLevel)

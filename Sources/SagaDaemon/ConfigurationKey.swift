@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import SagaLog
+import SagaMessaging
+
+/// One key an operator can set, declared once in `DaemonConfiguration.catalogue`: its dotted
+/// name (the part before the dot is the scope, the component that reads it), its documentation
+/// (printed above the key in `config/sagad.yaml` and in the README's table, both checked by a
+/// test), whether a SIGHUP applies it, how its text is parsed and checked, and the
+/// `DaemonConfiguration` field it sets. That field's initial value is the key's default.
+public struct ConfigurationKey: Sendable {
+    /// Why a key's text is not acceptable, without naming the key (the loader adds it).
+    struct InvalidValue: Error {
+        var reason: String
+    }
+
+    /// The dotted name, as in the YAML file: `log.partitions`.
+    public let name: String
+    /// What the key means, one or more lines, without the `[reload]` marker.
+    public let documentation: String
+    /// Whether SIGHUP applies a changed value to the running daemon; others need a restart.
+    public let reloadable: Bool
+    let assign: @Sendable (inout DaemonConfiguration, String) throws(InvalidValue) -> Void
+    let render: @Sendable (DaemonConfiguration) -> String
+    let transfer: @Sendable (DaemonConfiguration, inout DaemonConfiguration) -> Void
+
+    /// Declares a key that sets `field` from its text through `parse`; `describe` overrides
+    /// how its value is printed (`--check-config`, reload logs).
+    init<Value: Sendable>(
+        _ name: String, _ field: WritableKeyPath<DaemonConfiguration, Value> & Sendable, reload: Bool = false,
+        _ documentation: String,
+        parse: @escaping @Sendable (String) throws(InvalidValue) -> Value,
+        describe: (@Sendable (DaemonConfiguration) -> String)? = nil
+    ) {
+        self.name = name
+        self.documentation = documentation
+        self.reloadable = reload
+        self.assign = { (configuration, text) throws(InvalidValue) in configuration[keyPath: field] = try parse(text) }
+        self.render = describe ?? { "\($0[keyPath: field])" }
+        self.transfer = { source, target in target[keyPath: field] = source[keyPath: field] }
+    }
+
+    /// The component's scope (`log`), or `nil` for a top-level key such as `state_dir`.
+    public var scope: String? { name.contains(".") ? String(name.prefix { $0 != "." }) : nil }
+
+    /// The name inside its scope (`partitions`).
+    public var field: String { String(name.split(separator: ".").last ?? "") }
+
+    /// The environment variable that overrides the key: `SAGAD_` + the key in upper case with
+    /// dots as underscores (`fulfillment.failure_rate` → `SAGAD_FULFILLMENT_FAILURE_RATE`).
+    public var environmentName: String { "SAGAD_" + name.uppercased().replacingOccurrences(of: ".", with: "_") }
+
+    /// The key's value in `configuration` as text, for `--check-config` and reload logs.
+    public func describe(_ configuration: DaemonConfiguration) -> String { render(configuration) }
+}
+
+/// The parsers keys share; each says in its error what text it accepts.
+enum Parse {
+    typealias Invalid = ConfigurationKey.InvalidValue
+
+    static func integer<Value: FixedWidthInteger & Sendable>(_ range: ClosedRange<Int64>) -> @Sendable (String) throws(Invalid) -> Value {
+        { (text) throws(Invalid) in
+            guard let value = Int64(text), range.contains(value) else {
+                throw Invalid(reason: "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return Value(value)
+        }
+    }
+
+    static func number(_ range: ClosedRange<Double>) -> @Sendable (String) throws(Invalid) -> Double {
+        { (text) throws(Invalid) in
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                throw Invalid(reason: "'\(text)' must be a number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+    }
+
+    static func money(allowZero: Bool) -> @Sendable (String) throws(Invalid) -> Int64 {
+        { (text) throws(Invalid) in
+            do throws(Money.ParseError) {
+                return try Money.parseCents(text, allowZero: allowZero)
+            } catch {
+                throw Invalid(reason: error.description)
+            }
+        }
+    }
+
+    static func text(max: Int) -> @Sendable (String) throws(Invalid) -> String {
+        { (text) throws(Invalid) in
+            guard !text.isEmpty, text.count <= max else { throw Invalid(reason: "must be 1 to \(max) characters") }
+            return text
+        }
+    }
+
+    static func boolean(_ text: String) throws(Invalid) -> Bool {
+        guard let value = Bool(text.lowercased()) else { throw Invalid(reason: "'\(text)' must be true or false") }
+        return value
+    }
+
+    static func socketPath(_ text: String) throws(Invalid) -> String? {
+        guard !text.isEmpty else { return nil }
+        guard text.utf8.count < 108 else { throw Invalid(reason: "a Unix socket path must be shorter than 108 bytes") }
+        return text
+    }
+
+    static func fileMode(_ text: String) throws(Invalid) -> UInt16 {
+        guard (3...4).contains(text.count), let mode = UInt16(text, radix: 8), mode <= 0o777 else {
+            throw Invalid(reason: "'\(text)' must be an octal file mode such as 0660")
+        }
+        return mode
+    }
+
+    static func listenAddress(_ text: String) throws(Invalid) -> String? {
+        guard !text.isEmpty else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port), colon != text.startIndex
+        else { throw Invalid(reason: "'\(text)' must be host:port, for example 127.0.0.1:8080") }
+        return text
+    }
+
+    static func durability(_ text: String) throws(Invalid) -> DurabilityPolicy {
+        guard let policy = DurabilityPolicy(parsing: text) else {
+            throw Invalid(reason: "'\(text)' must be always, never or interval:<milliseconds>")
+        }
+        return policy
+    }
+
+    static func logLevel(_ text: String) throws(Invalid) -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw Invalid(reason: "'\(text)' must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return level
+    }
+}

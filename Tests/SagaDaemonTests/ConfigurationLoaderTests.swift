@@ -1,0 +1,88 @@
+import Foundation
+@testable import SagaDaemon
+import Testing
+
+/// The loader's layers through swift-configuration's providers: precedence, the source named
+/// in an error, unknown keys and variables, empty values and files.
+@Suite struct ConfigurationLoaderTests {
+    /// A YAML file in the temporary directory, removed when the test ends.
+    final class File {
+        let path = NSTemporaryDirectory() + "sagad-loader-\(UUID().uuidString.prefix(6)).yaml"
+        init(_ text: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    func load(_ yaml: String? = nil, environment: [String: String] = [:], flags: [String: String] = [:])
+        async throws(ConfigurationError) -> DaemonConfiguration
+    {
+        let file = yaml.flatMap { try? File($0) }
+        defer { withExtendedLifetime(file) {} }
+        return try await ConfigurationLoader.load(file: file?.path, environment: environment, flags: flags)
+    }
+
+    func failure(_ yaml: String? = nil, environment: [String: String] = [:], flags: [String: String] = [:]) async
+        -> ConfigurationError?
+    {
+        do {
+            _ = try await load(yaml, environment: environment, flags: flags)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func laterLayersWin() async throws {
+        let yaml = "state_dir: /file\nfulfillment:\n  work_ms: 300\n  failure_rate: 0.5\nlog:\n  fsync: never\n"
+        let loaded = try await load(yaml, environment: ["SAGAD_STATE_DIR": "/env", "SAGAD_FULFILLMENT_WORK_MS": "400"],
+                                    flags: ["state_dir": "/flag"])
+        #expect(loaded.stateDirectory == "/flag")
+        #expect(loaded.fulfillmentWorkMilliseconds == 400)
+        #expect(loaded.fulfillmentFailureRate == 0.5)
+        #expect(loaded.logFsync == .never)
+        #expect(loaded.logPartitions == 8)
+    }
+
+    @Test func anErrorNamesTheKeyAndTheLayer() async throws {
+        let fromFile = await failure("log:\n  partitions: 0\n")
+        #expect(fromFile?.key == "log.partitions")
+        #expect(fromFile?.source?.hasSuffix(".yaml") == true)
+        #expect(fromFile?.reason == "'0' must be a whole number from 1 to 256")
+        let fromEnvironment = await failure("log:\n  partitions: 0\n", environment: ["SAGAD_LOG_PARTITIONS": "x"])
+        #expect(fromEnvironment?.source == "SAGAD_LOG_PARTITIONS")
+        let fromFlag = await failure(flags: ["control.socket": "/" + String(repeating: "s", count: 120)])
+        #expect(fromFlag == ConfigurationError(
+            key: "control.socket", reason: "a Unix socket path must be shorter than 108 bytes", source: "command line"))
+    }
+
+    @Test func unknownKeysAndVariablesAreRefused() async throws {
+        #expect(await failure("log:\n  partitons: 4\n")?.key == "log.partitons")
+        #expect(await failure("log:\n  partitions: [1, 2]\n")?.reason == "must be a single value, not a list")
+        #expect(await failure("log:\n  fsync:\n    a: b\n")?.reason == "must be a single value, not a mapping")
+        #expect(await failure(environment: ["SAGAD_BOGUS_KEY": "1"])?.key == "SAGAD_BOGUS_KEY")
+        #expect(await failure("log: [unclosed\n")?.key == "--config")
+        #expect(await failure("- a\n- b\n")?.reason.contains("must be a mapping") == true)
+        // Variables of other tools and of other programs are not sagad's business.
+        _ = try await load(environment: ["SAGAD_SOCKET": "/x", "SAGAD_CONFIG": "/y", "HOME": "/root"])
+    }
+
+    @Test func emptyValuesAndFilesKeepTheDefaults() async throws {
+        #expect(try await load("state_dir:\nlog:\n  partitions: ~\ncontrol:\n  socket: null\n") == DaemonConfiguration())
+        #expect(try await load("") == DaemonConfiguration())
+        #expect(try await load("# only a comment\n") == DaemonConfiguration())
+        let absent = await failure(flags: [:]) == nil
+        #expect(absent, "no file and no variables: the defaults")
+        do {
+            _ = try await ConfigurationLoader.load(file: "/nonexistent/sagad.yaml", environment: [:], flags: [:])
+            Issue.record("a missing file must be refused")
+        } catch {
+            #expect(error.key == "--config" && error.reason.contains("cannot read /nonexistent/sagad.yaml"))
+        }
+    }
+
+    @Test func relationsBetweenKeysAreChecked() async throws {
+        let error = await failure("order:\n  random_amount_min: \"5.00\"\n  random_amount_max: \"1.00\"\n")
+        #expect(error?.key == "order.random_amount_min")
+        #expect(await failure("http:\n  listen: 0.0.0.0:8080\n")?.key == "http.listen")
+        #expect(try await load("http:\n  listen: 0.0.0.0:8080\n  allow_remote: true\n").httpListen == "0.0.0.0:8080")
+    }
+}
