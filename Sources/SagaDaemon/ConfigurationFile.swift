@@ -21,6 +21,9 @@ struct SagadYAMLSnapshot: FileConfigSnapshot {
     private let values: YAMLSnapshot?
     private let emptyKeys: Set<String>
 
+    /// Parses and checks the file's bytes.
+    /// - Throws: `Problem` when the file is not YAML, not a mapping, or holds an undeclared key
+    ///   or a non-scalar value; `YAMLSnapshot`'s errors otherwise.
     init(data: RawSpan, providerName: String, parsingOptions: ParsingOptions) throws {
         let bytes = data.withUnsafeBytes { Data($0) }
         let root: Node?

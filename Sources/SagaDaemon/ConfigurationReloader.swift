@@ -7,6 +7,11 @@ import UnixSignals
 /// SIGHUP: re-reads the configuration file and environment, applies the keys declared
 /// reloadable (log level, fulfillment work, order limits) and logs every change; keys that need
 /// a restart are reported, not applied. A bad file leaves the running configuration in place.
+///
+/// Each reload builds fresh providers through `ConfigurationLoader` rather than keeping a
+/// swift-configuration `ReloadingFileProvider`: that one polls the file on a timer and swaps
+/// values in whenever it changes, whereas sagad applies the file only on SIGHUP, all of it or
+/// (when any key is unusable) none of it, and re-reads the environment at the same moment.
 struct ConfigurationReloader: Service {
     let daemon: DaemonContext
     let notifier: SystemdNotifier
