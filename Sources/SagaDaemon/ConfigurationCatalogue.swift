@@ -1,77 +1,113 @@
 import Foundation
 import SagaMessaging
 
+/// The keys under one name of the YAML file (`log:`), read by one component through
+/// `reader.scoped(to: name)`; `nil` is the top level.
+public struct ConfigurationScope: Sendable {
+    /// The scope's name in the file and the first part of its keys' names.
+    public let name: String?
+    /// Who reads the scope's keys, for the reader of this declaration.
+    public let component: String
+    /// The scope's keys, in the file's order.
+    public let keys: [ConfigurationKey]
+
+    init(_ name: String?, component: String, _ keys: [ConfigurationKey]) {
+        precondition(keys.allSatisfy { $0.scope == name }, "every key of scope \(name ?? "-") must be named after it")
+        self.name = name
+        self.component = component
+        self.keys = keys
+    }
+}
+
 extension DaemonConfiguration {
-    /// Every key this version understands, in the order of `config/sagad.yaml`: the one place
-    /// a key is declared. The scope (before the dot) is the component that reads it: `control`
-    /// and `http` the control server, `log` the saga log, `checkout`, `order` and `fulfillment`
-    /// their services, `logging` the log handler.
-    public static let catalogue: [ConfigurationKey] = [
-        .init("state_dir", \.stateDirectory, """
-            Where the log (data/log), the three SQLite databases (data/*.sqlite) and, by default, the
-            control socket (run/sagad.sock) live. Created if missing; must be writable.
-            """, parse: Parse.text(max: 4096)),
-        .init("control.socket", \.controlSocket, """
-            Unix socket of the control API (HTTP/1.1 + JSON). Empty: <state_dir>/run/sagad.sock.
-            Under systemd, sagad.socket passes /run/sagad/sagad.sock instead (socket activation).
-            """, parse: Parse.socketPath, describe: { $0.resolvedControlSocket }),
-        .init("control.socket_mode", \.controlSocketMode, "File mode of the socket when sagad binds it (octal).",
-              parse: Parse.fileMode, describe: { "0" + String($0.controlSocketMode, radix: 8) }),
-        .init("http.listen", \.httpListen, """
-            Optional TCP listener for the same API, as host:port (e.g. 127.0.0.1:8080). Empty: off.
-            """, parse: Parse.listenAddress, describe: { $0.httpListen ?? "" }),
-        .init("http.allow_remote", \.httpAllowRemote, """
-            Allow a non-loopback http.listen address. The API has no authentication: keep false
-            unless something in front of sagad controls access.
-            """, parse: Parse.boolean),
-        .init("log.partitions", \.logPartitions, """
-            Partitions per saga topic (1-256). Changing it for an existing state dir is refused.
-            """, parse: Parse.integer(1...256)),
-        .init("log.segment_bytes", \.logSegmentBytes, "A segment file rolls once it would grow past this many bytes.",
-              parse: Parse.integer(65_536...(1 << 31))),
-        .init("log.fsync", \.logFsync, """
-            When appends are forced to disk:
-              always        an append returns only after fdatasync (group commit); nothing acknowledged
-                            is lost even on power failure. The default.
-              interval:<ms> appends return once written; a sync runs every <ms>. A power loss may lose
-                            up to <ms> of acknowledged events (a process crash loses nothing).
-              never         sync only when a segment rolls and at clean shutdown.
-            """, parse: Parse.durability),
-        .init("log.retention_hours", \.logRetentionHours, """
-            Closed segments older than this are deleted (0: keep forever). The active segment never is.
-            """, parse: Parse.number(0...1_000_000)),
-        .init("log.retention_bytes", \.logRetentionBytes, """
-            Closed segments are deleted, oldest first, while a partition holds more bytes (0: no limit).
-            """, parse: Parse.integer(0...(1 << 50))),
-        .init("checkout.default_account", \.checkoutDefaultAccount, """
-            Account used by orders that name none; created on first start with default_balance.
-            """, parse: Parse.text(max: 128)),
-        .init("checkout.default_balance", \.checkoutDefaultBalanceCents, """
-            Opening balance of the default account, as a decimal amount.
-            """, parse: Parse.money(allowZero: true), describe: { Money.format($0.checkoutDefaultBalanceCents) }),
-        .init("order.random_amount_min", \.orderRandomAmountMinCents, reload: true, """
-            An order placed without an amount gets a random one in [min, max]: this is min.
-            """, parse: Parse.money(allowZero: false), describe: { Money.format($0.orderRandomAmountMinCents) }),
-        .init("order.random_amount_max", \.orderRandomAmountMaxCents, reload: true, """
-            An order placed without an amount gets a random one in [min, max]: this is max.
-            """, parse: Parse.money(allowZero: false), describe: { Money.format($0.orderRandomAmountMaxCents) }),
-        .init("order.max_in_flight", \.orderMaxInFlight, reload: true, """
-            New orders are refused (503 with Retry-After) while this many are created or
-            processing: back-pressure instead of unbounded growth.
-            """, parse: Parse.integer(1...10_000_000)),
-        .init("fulfillment.work_ms", \.fulfillmentWorkMilliseconds, reload: true, """
-            Duration of the simulated "time-consuming work" per order, in milliseconds.
-            """, parse: Parse.integer(0...3_600_000)),
-        .init("fulfillment.failure_rate", \.fulfillmentFailureRate, reload: true, """
-            Fraction of fulfillments that fail (0 none, 1 all); a failed order is refunded.
-            """, parse: Parse.number(0...1)),
-        .init("fulfillment.concurrency", \.fulfillmentConcurrency, reload: true, "Orders worked on at once.",
-              parse: Parse.integer(1...100_000)),
-        .init("logging.level", \.loggingLevel, reload: true, """
-            trace, debug, info, notice, warning, error or critical. Under systemd each line
-            carries its priority, so journalctl -p filters work.
-            """, parse: Parse.logLevel, describe: { $0.loggingLevel.rawValue }),
+    /// Every key this version understands, by scope, in the order of `config/sagad.yaml`: the
+    /// one place a key is declared (name, documentation, reload flag, parser and the field whose
+    /// initial value is its default).
+    public static let scopes: [ConfigurationScope] = [
+        .init(nil, component: "the daemon: state directory", [
+            .init("state_dir", \.stateDirectory, """
+                Where the log (data/log), the three SQLite databases (data/*.sqlite) and, by default, the
+                control socket (run/sagad.sock) live. Created if missing; must be writable.
+                """, parse: Parse.text(max: 4096)),
+        ]),
+        .init("control", component: "ControlServer: the Unix socket of the control API", [
+            .init("control.socket", \.controlSocket, """
+                Unix socket of the control API (HTTP/1.1 + JSON). Empty: <state_dir>/run/sagad.sock.
+                Under systemd, sagad.socket passes /run/sagad/sagad.sock instead (socket activation).
+                """, parse: Parse.socketPath, describe: { $0.resolvedControlSocket }),
+            .init("control.socket_mode", \.controlSocketMode, "File mode of the socket when sagad binds it (octal).",
+                  parse: Parse.fileMode, describe: { "0" + String($0.controlSocketMode, radix: 8) }),
+        ]),
+        .init("http", component: "ControlServer: the optional TCP listener", [
+            .init("http.listen", \.httpListen, """
+                Optional TCP listener for the same API, as host:port (e.g. 127.0.0.1:8080). Empty: off.
+                """, parse: Parse.listenAddress, describe: { $0.httpListen ?? "" }),
+            .init("http.allow_remote", \.httpAllowRemote, """
+                Allow a non-loopback http.listen address. The API has no authentication: keep false
+                unless something in front of sagad controls access.
+                """, parse: Parse.boolean),
+        ]),
+        .init("log", component: "SagaLog (LogConfiguration) and the topics' partitions", [
+            .init("log.partitions", \.logPartitions, """
+                Partitions per saga topic (1-256). Changing it for an existing state dir is refused.
+                """, parse: Parse.integer(1...256)),
+            .init("log.segment_bytes", \.logSegmentBytes, "A segment file rolls once it would grow past this many bytes.",
+                  parse: Parse.integer(65_536...(1 << 31))),
+            .init("log.fsync", \.logFsync, """
+                When appends are forced to disk:
+                  always        an append returns only after fdatasync (group commit); nothing acknowledged
+                                is lost even on power failure. The default.
+                  interval:<ms> appends return once written; a sync runs every <ms>. A power loss may lose
+                                up to <ms> of acknowledged events (a process crash loses nothing).
+                  never         sync only when a segment rolls and at clean shutdown.
+                """, parse: Parse.durability),
+            .init("log.retention_hours", \.logRetentionHours, """
+                Closed segments older than this are deleted (0: keep forever). The active segment never is.
+                """, parse: Parse.number(0...1_000_000)),
+            .init("log.retention_bytes", \.logRetentionBytes, """
+                Closed segments are deleted, oldest first, while a partition holds more bytes (0: no limit).
+                """, parse: Parse.integer(0...(1 << 50))),
+        ]),
+        .init("checkout", component: "CheckoutService", [
+            .init("checkout.default_account", \.checkoutDefaultAccount, """
+                Account used by orders that name none; created on first start with default_balance.
+                """, parse: Parse.text(max: 128)),
+            .init("checkout.default_balance", \.checkoutDefaultBalanceCents, """
+                Opening balance of the default account, as a decimal amount.
+                """, parse: Parse.money(allowZero: true), describe: { Money.format($0.checkoutDefaultBalanceCents) }),
+        ]),
+        .init("order", component: "OrderService", [
+            .init("order.random_amount_min", \.orderRandomAmountMinCents, reload: true, """
+                An order placed without an amount gets a random one in [min, max]: this is min.
+                """, parse: Parse.money(allowZero: false), describe: { Money.format($0.orderRandomAmountMinCents) }),
+            .init("order.random_amount_max", \.orderRandomAmountMaxCents, reload: true, """
+                An order placed without an amount gets a random one in [min, max]: this is max.
+                """, parse: Parse.money(allowZero: false), describe: { Money.format($0.orderRandomAmountMaxCents) }),
+            .init("order.max_in_flight", \.orderMaxInFlight, reload: true, """
+                New orders are refused (503 with Retry-After) while this many are created or
+                processing: back-pressure instead of unbounded growth.
+                """, parse: Parse.integer(1...10_000_000)),
+        ]),
+        .init("fulfillment", component: "FulfillmentService", [
+            .init("fulfillment.work_ms", \.fulfillmentWorkMilliseconds, reload: true, """
+                Duration of the simulated "time-consuming work" per order, in milliseconds.
+                """, parse: Parse.integer(0...3_600_000)),
+            .init("fulfillment.failure_rate", \.fulfillmentFailureRate, reload: true, """
+                Fraction of fulfillments that fail (0 none, 1 all); a failed order is refunded.
+                """, parse: Parse.number(0...1)),
+            .init("fulfillment.concurrency", \.fulfillmentConcurrency, reload: true, "Orders worked on at once.",
+                  parse: Parse.integer(1...100_000)),
+        ]),
+        .init("logging", component: "the log handler (LogLevelControl)", [
+            .init("logging.level", \.loggingLevel, reload: true, """
+                trace, debug, info, notice, warning, error or critical. Under systemd each line
+                carries its priority, so journalctl -p filters work.
+                """, parse: Parse.logLevel, describe: { $0.loggingLevel.rawValue }),
+        ]),
     ]
+
+    /// Every key, in the order of `config/sagad.yaml`.
+    public static let catalogue: [ConfigurationKey] = scopes.flatMap(\.keys)
 
     /// The declared key named `name`, if any.
     public static func key(named name: String) -> ConfigurationKey? { catalogue.first { $0.name == name } }

@@ -3,7 +3,7 @@ import Logging
 import SagaLog
 import SagaMessaging
 
-/// One key an operator can set, declared once in `DaemonConfiguration.catalogue`: its dotted
+/// One key an operator can set, declared once in `DaemonConfiguration.scopes`: its dotted
 /// name (the part before the dot is the scope, the component that reads it), its documentation
 /// (printed above the key in `config/sagad.yaml` and in the README's table, both checked by a
 /// test), whether a SIGHUP applies it, how its text is parsed and checked, and the

@@ -6,7 +6,7 @@ import Synchronization
 /// swift-configuration's providers: flags (an `InMemoryProvider` of the options sagad's command
 /// parsed) over `SAGAD_<KEY>` environment variables (`EnvironmentVariablesProvider`, keys
 /// prefixed with `sagad`) over the YAML file (`FileProvider` of `SagadYAMLSnapshot`) over the
-/// defaults. Each scope of the catalogue is read through `reader.scoped(to:)`.
+/// defaults. Each of `DaemonConfiguration.scopes` is read through `reader.scoped(to:)`.
 ///
 /// Two checks are sagad's own, because the providers cannot make them: a `SAGAD_*` variable
 /// that names no key is refused (a provider only answers for keys it is asked about), and an
@@ -47,9 +47,9 @@ public enum ConfigurationLoader {
         let root = ConfigReader(providers: providers, accessReporter: recorder)
 
         var configuration = DaemonConfiguration()
-        for (scope, keys) in scopes() {
-            let reader = scope.map { root.scoped(to: ConfigKey($0)) } ?? root
-            for key in keys {
+        for scope in DaemonConfiguration.scopes {
+            let reader = scope.name.map { root.scoped(to: ConfigKey($0)) } ?? root
+            for key in scope.keys {
                 let text = reader.string(forKey: ConfigKey(key.field))
                 let results = recorder.results(for: AbsoluteConfigKey(ConfigKey(key.name)))
                 for (index, result) in results.enumerated() {
@@ -68,19 +68,6 @@ public enum ConfigurationLoader {
         }
         try configuration.validateTogether()
         return configuration
-    }
-
-    /// The catalogue grouped by scope, in the catalogue's order.
-    static func scopes() -> [(String?, [ConfigurationKey])] {
-        var groups: [(String?, [ConfigurationKey])] = []
-        for key in DaemonConfiguration.catalogue {
-            if let last = groups.indices.last, groups[last].0 == key.scope {
-                groups[last].1.append(key)
-            } else {
-                groups.append((key.scope, [key]))
-            }
-        }
-        return groups
     }
 
     private static func label(

@@ -3,7 +3,7 @@ import SagaLog
 import SagaMessaging
 
 /// Everything an operator can set. Each field's initial value is its key's default; the keys
-/// themselves (name, documentation, reload flag, parser) are declared once, in `catalogue`.
+/// themselves (name, documentation, reload flag, parser) are declared once, in `scopes`.
 /// Values come from the defaults, then the YAML file, then `SAGAD_<KEY>` environment
 /// variables, then command-line flags (later wins); see `ConfigurationLoader`.
 public struct DaemonConfiguration: Sendable, Equatable {
