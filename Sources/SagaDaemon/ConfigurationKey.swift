@@ -20,8 +20,11 @@ public struct ConfigurationKey: Sendable {
     public let documentation: String
     /// Whether SIGHUP applies a changed value to the running daemon; others need a restart.
     public let reloadable: Bool
+    /// Parses the key's text into its field, or says why the text is not acceptable.
     let assign: @Sendable (inout DaemonConfiguration, String) throws(InvalidValue) -> Void
+    /// The field's value as text.
     let render: @Sendable (DaemonConfiguration) -> String
+    /// Copies the field from one configuration to another (a reload applying the key).
     let transfer: @Sendable (DaemonConfiguration, inout DaemonConfiguration) -> Void
 
     /// Declares a key that sets `field` from its text through `parse`; `describe` overrides
