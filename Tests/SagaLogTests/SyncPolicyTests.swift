@@ -105,10 +105,12 @@ import Testing
             directory: dir.path, configuration: .small(segmentBytes: 64 << 20, durability: .interval(milliseconds: interval)),
             logger: quietLogger)
         try log.createTopic("t", partitions: 1)
-        // Append without pause for at least 800 ms (and 100 appends): the writer never idles long.
+        // Append without pause for at least 800 ms and 100 appends, and on (up to 20 s on a starved
+        // machine) until the timer has synced 4 times: the writer never idles long.
         let started = clock.now
         var appends = 0
-        while clock.now - started < .milliseconds(800) || appends < 100 {
+        func timerHasSynced() throws -> Bool { try log.statistics("t", 0).syncs >= 4 || clock.now - started > .seconds(20) }
+        while try clock.now - started < .milliseconds(800) || appends < 100 || !timerHasSynced() {
             _ = try await log.append(record("k", "v\(appends)"), to: "t")
             appends += 1
         }
