@@ -10,7 +10,7 @@
 #
 # WORKDIR/stage holds what `make install DESTDIR=WORKDIR/stage PREFIX=/usr` installed (run.sh
 # runs it); WORKDIR/payload/dropin.conf is an optional sagad.service drop-in (for trials).
-# WORKDIR/cgroup names the cgroup to use.
+# WORKDIR/cgroup names the cgroup to use; WORKDIR/repository the repository to bind in.
 set -euo pipefail
 mode=${1:?usage: container.sh boot|init WORKDIR}
 W=${2:?usage: container.sh boot|init WORKDIR}
@@ -68,6 +68,14 @@ init() {
     # Private /run and /tmp: the host's tmpfiles rules and sockets stay untouched.
     mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/tmp"
+    # The repository at its own path, wherever it lies (CI clones it anywhere, /tmp included,
+    # and the overlay shows only the root filesystem): checks run its Makefile in here.
+    if [ -s "$W/repository" ]; then
+        local repo
+        repo=$(cat "$W/repository")
+        mkdir -p "$R$repo"
+        mount --bind "$repo" "$R$repo"
+    fi
 
     install_stage "$R"
 

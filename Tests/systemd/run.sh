@@ -145,6 +145,7 @@ finish() {
 mkdir -p "$W/payload"
 [ -n "${SAGAD_SYSTEMD_DROPIN:-}" ] && cp "$SAGAD_SYSTEMD_DROPIN" "$W/payload/dropin.conf"
 echo "$CG" > "$W/cgroup"
+echo "$ROOT" > "$W/repository"
 run_check make_install_stages_the_system_paths
 [ "$FAILED" = 0 ] || finish
 
