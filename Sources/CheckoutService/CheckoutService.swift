@@ -108,11 +108,6 @@ public actor CheckoutService: SagaParticipant {
         }
     }
 
-    /// A round trip through this actor and checkout.sqlite's writer, for liveness: reads alone
-    /// still answer while a lock held elsewhere keeps every payment from being written.
-    /// - Throws: GRDB's error (busy, locked) when the writer cannot be had.
-    public func checkLiveness() async throws { try await host.checkWriter() }
-
     private static func insertAccount(_ id: String, balance: Int64, in db: Database) throws {
         try db.execute(sql: "INSERT INTO accounts (id, balance_cents) VALUES (?, ?)", arguments: [id, balance])
         try db.execute(

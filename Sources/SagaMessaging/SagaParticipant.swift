@@ -4,8 +4,8 @@ public protocol SagaParticipant: Actor {
     nonisolated var host: ServiceHost { get }
     /// Runs the service until cancelled; by default its host's relay and consumer.
     nonisolated func run() async
-    /// One round trip through this actor and its database, for liveness: it fails or hangs
-    /// when either does. By default a read of the outbox.
+    /// One round trip through this actor and its database's writer, for liveness: it fails or
+    /// hangs when either does (a read alone still answers under a write lock held elsewhere).
     /// - Throws: the database's error when the round trip fails.
     func checkLiveness() async throws
 }
@@ -13,7 +13,7 @@ public protocol SagaParticipant: Actor {
 extension SagaParticipant {
     public nonisolated func run() async { await host.run() }
 
-    public func checkLiveness() async throws { _ = try await host.outboxBacklog() }
+    public func checkLiveness() async throws { try await host.checkWriter() }
 
     /// Outbox rows not yet relayed.
     /// - Throws: GRDB's error when the outbox cannot be read.

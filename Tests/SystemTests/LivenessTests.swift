@@ -89,7 +89,8 @@ final class WatchdogPingRecorder: Sendable {
 /// Liveness against a real fault in one component only: `/healthz` must name it and the
 /// watchdog must stop pinging, where freezing the whole process would prove nothing.
 @Suite(.serialized) struct LivenessTests {
-    @Test func aServiceDatabaseLockedElsewhereFailsHealthzAndStopsWatchdogPingsUntilReleased() async throws {
+    @Test(arguments: [("order", "orders.sqlite"), ("checkout", "checkout.sqlite"), ("fulfillment", "fulfillment.sqlite")])
+    func aServiceDatabaseLockedElsewhereFailsHealthzAndStopsWatchdogPingsUntilReleased(service: String, file: String) async throws {
         let notify = try FakeNotifySocket()
         let pings = WatchdogPingRecorder(notify)
         // Pings every 0.5 s, each after a liveness check that must answer within 0.5 s.
@@ -99,17 +100,17 @@ final class WatchdogPingRecorder: Sendable {
         defer { daemon.cleanUp() }
         #expect(try await pings.waitForPing(after: clock.now, timeout: .seconds(5)), "no watchdog ping while healthy")
         let healthy = try daemon.health()
-        #expect(healthy.status == 200 && healthy.checks["checkout"] == "ok", "\(healthy)")
+        #expect(healthy.status == 200 && healthy.checks[service] == "ok", "\(healthy)")
 
-        let lock = try HeldDatabaseLock(path: daemon.stateDirectory + "/data/checkout.sqlite")
+        let lock = try HeldDatabaseLock(path: daemon.stateDirectory + "/data/" + file)
         let failing = try await daemon.waitForHealth(timeout: .seconds(10)) { $0.status != 200 }
-        #expect(failing.status == 503, "healthz still answers \(failing) with checkout.sqlite locked")
-        #expect(failing.checks["checkout"].map { $0 != "ok" } == true, "\(failing)")
-        #expect(failing.checks.filter { $0.key != "checkout" }.values.allSatisfy { $0 == "ok" }, "\(failing)")
+        #expect(failing.status == 503, "healthz still answers \(failing) with \(file) locked")
+        #expect(failing.checks[service].map { $0 != "ok" } == true, "\(failing)")
+        #expect(failing.checks.filter { $0.key != service }.values.allSatisfy { $0 == "ok" }, "\(failing)")
         // A check begun before the lock may still ping once; after that, silence.
         let quietFrom = clock.now + .milliseconds(600)
         try await Task.sleep(until: quietFrom + .milliseconds(2500))
-        #expect(pings.count(after: quietFrom) == 0, "the watchdog kept pinging with checkout.sqlite locked")
+        #expect(pings.count(after: quietFrom) == 0, "the watchdog kept pinging with \(file) locked")
 
         try lock.release()
         let released = clock.now
