@@ -9,7 +9,8 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
 /// Polls `probe` until it returns a value; throws naming `what` (and the last observation) at
 /// the deadline.
 func eventually<T>(
-    _ what: String, timeout: Duration = .seconds(15), _ probe: () throws -> T?
+    _ what: String, timeout: Duration = .seconds(15), every interval: Duration = .milliseconds(25),
+    _ probe: () throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     var lastError: (any Error)?
@@ -23,8 +24,14 @@ func eventually<T>(
             throw ConditionTimedOut(description: "timed out after \(timeout) waiting for \(what)"
                 + (lastError.map { " (last error: \($0))" } ?? ""))
         }
-        try await Task.sleep(for: .milliseconds(25))
+        try await Task.sleep(for: interval)
     }
+}
+
+/// `eventually` for a plain condition.
+func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(5),
+               _ condition: () throws -> Bool) async throws {
+    try await eventually(what(), timeout: timeout, every: interval) { try condition() ? () : nil }
 }
 
 extension DaemonProcess {

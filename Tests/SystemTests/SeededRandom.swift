@@ -1,16 +1,5 @@
 import Foundation
 
-/// Polls `condition` every few milliseconds until it holds; throws naming `what` once
-/// `timeout` has passed. The system tests synchronise on conditions, never on fixed sleeps.
-func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(5),
-               _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { throw UnixHTTPError(description: "timed out after \(timeout) waiting for \(what())") }
-        try await Task.sleep(for: interval)
-    }
-}
-
 /// SplitMix64: a seeded generator, so a run that fails on some random schedule can be repeated.
 struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
