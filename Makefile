@@ -49,6 +49,9 @@ run: build
 # skipped, and as root or with CI=true a missing capability fails the run.
 # Each run has a time limit, so a hung test fails the build instead of stalling CI.
 # Each run must also execute every test `swift test list` names for it (expect-every-test-ran.sh).
+# A test process killed by its time limit may leave daemons behind: they are killed after the
+# system tests, pass or fail.
+KILL_TEST_LEFTOVERS := pkill -KILL -f '$(CURDIR)/.build/[^ ]*/debug/(sagad|sagadPackageTests)' || true
 test: test-deps
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
@@ -60,7 +63,7 @@ test: test-deps
 	  test $${PIPESTATUS[0]} -eq 0
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-output.txt "unit tests" -v '^(SagaSystemdTests|SystemTests)\.'
 	timeout 900 $(SWIFT) test --skip-build --filter SystemTests 2>&1 | tee .build/test-system.txt; \
-	  test $${PIPESTATUS[0]} -eq 0
+	  status=$${PIPESTATUS[0]}; $(KILL_TEST_LEFTOVERS); test $$status -eq 0
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-system.txt "system tests" '^SystemTests\.'
 	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0

@@ -31,7 +31,11 @@ func eventually<T>(
 /// `eventually` for a plain condition.
 func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(5),
                _ condition: () throws -> Bool) async throws {
-    try await eventually(what(), timeout: timeout, every: interval) { try condition() ? () : nil }
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { throw ConditionTimedOut(description: "timed out after \(timeout) waiting for \(what())") }
+        try await Task.sleep(for: interval)
+    }
 }
 
 extension DaemonProcess {
@@ -95,10 +99,7 @@ func runSagad(_ arguments: [String], environment: [String: String], timeout: Dur
     async throws -> (status: Int32, stdout: String, stderr: String)
 {
     let process = Process()
-    // setpriv --pdeathsig: sagad is killed with the test process, like DaemonProcess's.
-    let guardian = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
-        ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
-    let command = guardian + [DaemonProcess.sagadPath] + arguments
+    let command = [DaemonProcess.sagadPath] + arguments
     process.executableURL = URL(fileURLWithPath: command[0])
     process.arguments = Array(command.dropFirst())
     var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
