@@ -9,8 +9,7 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
 /// Polls `probe` until it returns a value; throws naming `what` (and the last observation) at
 /// the deadline.
 func eventually<T>(
-    _ what: String, timeout: Duration = .seconds(15), every interval: Duration = .milliseconds(25),
-    _ probe: () throws -> T?
+    _ what: String, timeout: Duration = .seconds(15), _ probe: () throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     var lastError: (any Error)?
@@ -24,11 +23,12 @@ func eventually<T>(
             throw ConditionTimedOut(description: "timed out after \(timeout) waiting for \(what)"
                 + (lastError.map { " (last error: \($0))" } ?? ""))
         }
-        try await Task.sleep(for: interval)
+        try await Task.sleep(for: .milliseconds(25))
     }
 }
 
-/// `eventually` for a plain condition.
+/// Polls `condition` until it holds; throws naming `what` at the deadline. Its own loop, not
+/// `eventually`: a `Void?` probe there infers `T` as `()?` and returns at the first poll.
 func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(5),
                _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
