@@ -5,8 +5,9 @@ SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 STATE_DIR ?= ./var
 APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
-# For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl.
-TEST_APT_PACKAGES := prometheus systemd curl
+# For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl;
+# gdb prints the test process's threads if a run overstays its time limit.
+TEST_APT_PACKAGES := prometheus systemd curl gdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test build bench deps test-deps clean help
@@ -47,7 +48,9 @@ run: build
 # binaries (apart from the unit tests' descriptor churn while they spawn processes). Then the
 # systemd harness (real systemd as PID 1 in namespaces) runs; without root it says why it is
 # skipped, and as root or with CI=true a missing capability fails the run.
-# Each run has a time limit, so a hung test fails the build instead of stalling CI.
+# Each run has a time limit, so a hung test fails the build instead of stalling CI; at the limit
+# run-with-deadline.sh prints the unfinished tests, the test process's threads and the daemons
+# still running before it kills them.
 # Each run must also execute every test `swift test list` names for it (expect-every-test-ran.sh).
 # A test process killed by its time limit may leave daemons behind: they are killed after the
 # system tests, pass or fail.
@@ -56,14 +59,12 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
 	$(SWIFT) test list --skip-build > .build/test-list.txt
-	timeout 600 $(SWIFT) test --skip-build --filter SagaSystemdTests 2>&1 | tee .build/test-systemd-unit.txt; \
-	  test $${PIPESTATUS[0]} -eq 0
+	Tests/run-with-deadline.sh 600 .build/test-systemd-unit.txt $(SWIFT) test --skip-build --filter SagaSystemdTests
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-systemd-unit.txt "systemd-environment tests" '^SagaSystemdTests\.'
-	timeout 900 $(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests 2>&1 | tee .build/test-output.txt; \
-	  test $${PIPESTATUS[0]} -eq 0
+	Tests/run-with-deadline.sh 900 .build/test-output.txt $(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-output.txt "unit tests" -v '^(SagaSystemdTests|SystemTests)\.'
-	timeout 900 $(SWIFT) test --skip-build --filter SystemTests 2>&1 | tee .build/test-system.txt; \
-	  status=$${PIPESTATUS[0]}; $(KILL_TEST_LEFTOVERS); test $$status -eq 0
+	Tests/run-with-deadline.sh 600 .build/test-system.txt $(SWIFT) test --skip-build --filter SystemTests; \
+	  status=$$?; $(KILL_TEST_LEFTOVERS); test $$status -eq 0
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-system.txt "system tests" '^SystemTests\.'
 	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0

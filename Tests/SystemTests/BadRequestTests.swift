@@ -125,16 +125,18 @@ import Testing
         let check = Process()
         check.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
         check.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        check.standardInput = input
+        let directory = NSTemporaryDirectory() + "promtool-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try metrics.body.write(to: URL(fileURLWithPath: directory + "/metrics"))
+        FileManager.default.createFile(atPath: directory + "/said", contents: nil)
+        check.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: directory + "/metrics"))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/said"))
         check.standardOutput = output
         check.standardError = output
         try ProcessLauncher.run(check)
-        input.fileHandleForWriting.write(metrics.body)
-        try input.fileHandleForWriting.close()
-        check.waitUntilExit()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try await check.awaitExit(within: .seconds(60), "promtool check metrics")
+        let said = (try? String(contentsOfFile: directory + "/said", encoding: .utf8)) ?? ""
         #expect(check.terminationStatus == 0, "promtool: \(said)")
         #expect(try await daemon.stop() == 0)
     }

@@ -120,7 +120,7 @@ func runSagad(_ arguments: [String], environment: [String: String], timeout: Dur
         }
     } catch {
         process.terminate()
-        process.waitUntilExit()
+        try? process.waitForExit(within: .seconds(10), "sagad \(arguments.joined(separator: " "))")
         throw error
     }
     let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }

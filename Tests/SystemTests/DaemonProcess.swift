@@ -7,8 +7,8 @@ final class DaemonProcess: @unchecked Sendable {
     let socket: String
     let logPath: String
     private(set) var process: Process?
-    private let environment: [String: String]
-    private let arguments: [String]
+    let environment: [String: String]
+    let arguments: [String]
 
     /// The built binaries sit next to the test bundle (`.build/<triple>/debug/`).
     static var binDirectory: String {
@@ -57,14 +57,13 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Starts sagad without waiting (for runs expected to fail).
     @discardableResult
-    func launch(via wrapper: [String] = []) throws -> Process {
+    func launch() throws -> Process {
         let process = Process()
         // No `setpriv --pdeathsig`: it follows the launching *thread*, and the pooled threads
         // tests run on come and go, so daemons were killed mid-test. `make test` kills what a
         // crashed test run leaves behind instead.
-        let command = wrapper + [Self.sagadPath] + arguments
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
+        process.executableURL = URL(fileURLWithPath: Self.sagadPath)
+        process.arguments = arguments
         process.environment = environment
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -144,7 +143,11 @@ final class DaemonProcess: @unchecked Sendable {
     func cleanUp() {
         if let process, process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            do {
+                try process.waitForExit(within: .seconds(20), "sagad on \(stateDirectory) after SIGTERM")
+            } catch {
+                print("cleanUp: \(error)\n\(log.split(separator: "\n").suffix(20).joined(separator: "\n"))")
+            }
         }
         try? FileManager.default.removeItem(atPath: stateDirectory)
         try? FileManager.default.removeItem(atPath: logPath)

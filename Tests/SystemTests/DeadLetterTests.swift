@@ -110,12 +110,12 @@ import Testing
         #expect(daemon.logLines(containing: "record dead-lettered").count == poison.count, "parked once, not per retry")
 
         // sagactl shows the same records, as JSON and as a table.
-        let listJSON = try sagactl(["dlq", "list", "--json"], socket: daemon.socket)
+        let listJSON = try await sagactl(["dlq", "list", "--json"], socket: daemon.socket)
         #expect(listJSON.status == 0, "\(listJSON.output)")
         let cliRecords = try Self.json(listJSON.output)["records"] as? [[String: Any]] ?? []
         #expect(cliRecords.map(Self.headers) == listed.map(Self.headers))
         #expect(cliRecords.map { $0["offset"] as? Int } == listed.map { $0["offset"] as? Int })
-        let table = try sagactl(["dlq", "list"], socket: daemon.socket)
+        let table = try await sagactl(["dlq", "list"], socket: daemon.socket)
         #expect(table.status == 0, "\(table.output)")
         let rows = table.output.split(separator: "\n").dropFirst()
         #expect(rows.count == poison.count, "\(table.output)")
@@ -138,12 +138,12 @@ import Testing
         #expect(copies.allSatisfy { Self.headers($0) == ["origin": "test"] }, "dlq-* headers must not travel back")
 
         // A second replay finds nothing new, through sagactl too.
-        let again = try sagactl(["dlq", "replay", "--json"], socket: daemon.socket)
+        let again = try await sagactl(["dlq", "replay", "--json"], socket: daemon.socket)
         #expect(again.status == 0, "\(again.output)")
         #expect(try Self.json(again.output)["replayed"] as? Int == 0)
         #expect(try Self.endOffsets(daemon) == endsAfterReplay)
         #expect(try Self.deadLetters(daemon).map { Self.headers($0)["dlq-replayed"] } == Array(repeating: "true", count: poison.count))
-        let unknown = try sagactl(["dlq", "replay", "--topic", "no_such.dlq"], socket: daemon.socket)
+        let unknown = try await sagactl(["dlq", "replay", "--topic", "no_such.dlq"], socket: daemon.socket)
         #expect(unknown.status == 1 && unknown.output.contains("no_such.dlq"), "\(unknown.output)")
 
         // After a restart checkout meets the replayed copies and parks them again; the replay
@@ -159,7 +159,7 @@ import Testing
         #expect(Set(fresh.map { "\(Self.headers($0)["dlq-original-partition"] ?? "")@\(Self.headers($0)["dlq-original-offset"] ?? "")" })
             == copyPositions)
         #expect(parkedAgain.filter { Self.headers($0)["dlq-replayed"] == "true" }.count == poison.count)
-        let third = try sagactl(["dlq", "replay"], socket: restarted.socket)
+        let third = try await sagactl(["dlq", "replay"], socket: restarted.socket)
         #expect(third.status == 0, "\(third.output)")
         #expect(third.output == "replayed \(poison.count) records\n", "\(third.output)")
         #expect(Self.total(try Self.endOffsets(restarted)) == Self.total(endsAfterReplay) + poison.count)

@@ -8,4 +8,9 @@ enum ProcessLauncher {
     static func run(_ process: Process) throws {
         try lock.withLock { try process.run() }
     }
+
+    /// Runs a spawn of its own (see SpawnedChild) under the same lock.
+    static func serialized<T>(_ spawn: () throws -> T) rethrows -> T {
+        try lock.withLock(spawn)
+    }
 }

@@ -133,7 +133,7 @@ import Testing
         let pipe = Pipe()
         curl.standardOutput = pipe
         try ProcessLauncher.run(curl)
-        curl.waitUntilExit()
+        try await curl.awaitExit(within: .seconds(30), "curl")
         #expect(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
         #expect(try await daemon.stop() == 0)
     }

@@ -78,7 +78,11 @@ import Testing
         defer { daemon.cleanUp() }
         try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true)
         let socketPath = daemon.stateDirectory + "/activated.sock"
-        try daemon.launch(via: ["/usr/bin/systemd-socket-activate", "-l", socketPath, "--fdname=control"])
+        // Spawned outside Foundation's Process: the wrapper closes the descriptor Foundation
+        // watches for the child's exit (see SpawnedChild).
+        let activated = try SpawnedChild(
+            ["/usr/bin/systemd-socket-activate", "-l", socketPath, "--fdname=control", DaemonProcess.sagadPath] + daemon.arguments,
+            environment: daemon.environment, outputPath: daemon.logPath)
         let deadline = ContinuousClock.now + .seconds(20)
         var reply: HTTPReply? = nil
         while reply?.status != 200, ContinuousClock.now < deadline {
@@ -90,6 +94,7 @@ import Testing
         #expect(placed.status == 201)
         #expect(!FileManager.default.fileExists(atPath: daemon.socket), "sagad bound its own socket beside the passed one")
         #expect(daemon.log.contains("serving the control API on the socket passed by systemd"))
-        #expect(try await daemon.stop() == 0)
+        activated.signal(SIGTERM)
+        #expect(try await activated.waitForExit() == 0)
     }
 }
