@@ -59,14 +59,23 @@ public enum OrderError: Error, Equatable, CustomStringConvertible {
 /// Settings of the order service.
 public struct OrderSettings: Sendable, Equatable {
     public var defaultAccountID: String
-    public var randomAmountCents: ClosedRange<Int64>
+    /// An order placed without an amount gets a random one from this (inclusive) to the max;
+    /// the two are set apart (configuration sets each from its own key, then checks min ≤ max).
+    public var randomAmountMinCents: Int64
+    public var randomAmountMaxCents: Int64
     /// New orders are refused while this many are `created` or `processing`.
     public var maxInFlight: Int
 
     public init(defaultAccountID: String = "default", randomAmountCents: ClosedRange<Int64> = 100...10_000,
                 maxInFlight: Int = 10_000) {
         self.defaultAccountID = defaultAccountID
-        self.randomAmountCents = randomAmountCents
+        self.randomAmountMinCents = randomAmountCents.lowerBound
+        self.randomAmountMaxCents = randomAmountCents.upperBound
         self.maxInFlight = maxInFlight
+    }
+
+    /// The range random amounts come from (min and max swapped if set the wrong way round).
+    public var randomAmountCents: ClosedRange<Int64> {
+        min(randomAmountMinCents, randomAmountMaxCents)...max(randomAmountMinCents, randomAmountMaxCents)
     }
 }

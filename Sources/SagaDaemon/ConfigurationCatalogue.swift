@@ -31,29 +31,29 @@ extension DaemonConfiguration {
                 """, parse: Parse.text(max: 4096)),
         ]),
         .init("control", component: "ControlServer: the Unix socket of the control API", [
-            .init("control.socket", \.controlSocket, """
+            .init("control.socket", \.control.socket, """
                 Unix socket of the control API (HTTP/1.1 + JSON). Empty: <state_dir>/run/sagad.sock.
                 Under systemd, sagad.socket passes /run/sagad/sagad.sock instead (socket activation).
                 """, parse: Parse.socketPath, describe: { $0.resolvedControlSocket }),
-            .init("control.socket_mode", \.controlSocketMode, "File mode of the socket when sagad binds it (octal).",
-                  parse: Parse.fileMode, describe: { "0" + String($0.controlSocketMode, radix: 8) }),
+            .init("control.socket_mode", \.control.socketMode, "File mode of the socket when sagad binds it (octal).",
+                  parse: Parse.fileMode, describe: { "0" + String($0.control.socketMode, radix: 8) }),
         ]),
         .init("http", component: "ControlServer: the optional TCP listener", [
-            .init("http.listen", \.httpListen, """
+            .init("http.listen", \.control.httpListen, """
                 Optional TCP listener for the same API, as host:port (e.g. 127.0.0.1:8080). Empty: off.
-                """, parse: Parse.listenAddress, describe: { $0.httpListen ?? "" }),
-            .init("http.allow_remote", \.httpAllowRemote, """
+                """, parse: Parse.listenAddress, describe: { $0.control.httpListen ?? "" }),
+            .init("http.allow_remote", \.control.httpAllowRemote, """
                 Allow a non-loopback http.listen address. The API has no authentication: keep false
                 unless something in front of sagad controls access.
                 """, parse: Parse.boolean),
         ]),
         .init("log", component: "SagaLog (LogConfiguration) and the topics' partitions", [
-            .init("log.partitions", \.logPartitions, """
+            .init("log.partitions", \.saga.partitions, """
                 Partitions per saga topic (1-256). Changing it for an existing state dir is refused.
                 """, parse: Parse.integer(1...256)),
-            .init("log.segment_bytes", \.logSegmentBytes, "A segment file rolls once it would grow past this many bytes.",
+            .init("log.segment_bytes", \.saga.log.segmentBytes, "A segment file rolls once it would grow past this many bytes.",
                   parse: Parse.integer(65_536...(1 << 31))),
-            .init("log.fsync", \.logFsync, """
+            .init("log.fsync", \.saga.log.durability, """
                 When appends are forced to disk:
                   always        an append returns only after fdatasync (group commit); nothing acknowledged
                                 is lost even on power failure. The default.
@@ -61,41 +61,41 @@ extension DaemonConfiguration {
                                 up to <ms> of acknowledged events (a process crash loses nothing).
                   never         sync only when a segment rolls and at clean shutdown.
                 """, parse: Parse.durability),
-            .init("log.retention_hours", \.logRetentionHours, """
+            .init("log.retention_hours", \.saga.log.retentionAge, """
                 Closed segments older than this are deleted (0: keep forever). The active segment never is.
-                """, parse: Parse.number(0...1_000_000)),
-            .init("log.retention_bytes", \.logRetentionBytes, """
+                """, parse: Parse.hoursOrForever(max: 1_000_000), describe: { Parse.describeHours($0.saga.log.retentionAge) }),
+            .init("log.retention_bytes", \.saga.log.retentionBytes, """
                 Closed segments are deleted, oldest first, while a partition holds more bytes (0: no limit).
-                """, parse: Parse.integer(0...(1 << 50))),
+                """, parse: Parse.limit(max: 1 << 50), describe: { "\($0.saga.log.retentionBytes ?? 0)" }),
         ]),
         .init("checkout", component: "CheckoutService", [
-            .init("checkout.default_account", \.checkoutDefaultAccount, """
+            .init("checkout.default_account", \.defaultAccount, """
                 Account used by orders that name none; created on first start with default_balance.
                 """, parse: Parse.text(max: 128)),
-            .init("checkout.default_balance", \.checkoutDefaultBalanceCents, """
+            .init("checkout.default_balance", \.saga.checkout.defaultBalanceCents, """
                 Opening balance of the default account, as a decimal amount.
-                """, parse: Parse.money(allowZero: true), describe: { Money.format($0.checkoutDefaultBalanceCents) }),
+                """, parse: Parse.money(allowZero: true), describe: { Money.format($0.saga.checkout.defaultBalanceCents) }),
         ]),
         .init("order", component: "OrderService", [
-            .init("order.random_amount_min", \.orderRandomAmountMinCents, reload: true, """
+            .init("order.random_amount_min", \.saga.order.randomAmountMinCents, reload: true, """
                 An order placed without an amount gets a random one in [min, max]: this is min.
-                """, parse: Parse.money(allowZero: false), describe: { Money.format($0.orderRandomAmountMinCents) }),
-            .init("order.random_amount_max", \.orderRandomAmountMaxCents, reload: true, """
+                """, parse: Parse.money(allowZero: false), describe: { Money.format($0.saga.order.randomAmountMinCents) }),
+            .init("order.random_amount_max", \.saga.order.randomAmountMaxCents, reload: true, """
                 An order placed without an amount gets a random one in [min, max]: this is max.
-                """, parse: Parse.money(allowZero: false), describe: { Money.format($0.orderRandomAmountMaxCents) }),
-            .init("order.max_in_flight", \.orderMaxInFlight, reload: true, """
+                """, parse: Parse.money(allowZero: false), describe: { Money.format($0.saga.order.randomAmountMaxCents) }),
+            .init("order.max_in_flight", \.saga.order.maxInFlight, reload: true, """
                 New orders are refused (503 with Retry-After) while this many are created or
                 processing: back-pressure instead of unbounded growth.
                 """, parse: Parse.integer(1...10_000_000)),
         ]),
         .init("fulfillment", component: "FulfillmentService", [
-            .init("fulfillment.work_ms", \.fulfillmentWorkMilliseconds, reload: true, """
+            .init("fulfillment.work_ms", \.saga.fulfillment.workDuration, reload: true, """
                 Duration of the simulated "time-consuming work" per order, in milliseconds.
-                """, parse: Parse.integer(0...3_600_000)),
-            .init("fulfillment.failure_rate", \.fulfillmentFailureRate, reload: true, """
+                """, parse: Parse.milliseconds(max: 3_600_000), describe: { Parse.describeMilliseconds($0.saga.fulfillment.workDuration) }),
+            .init("fulfillment.failure_rate", \.saga.fulfillment.failureRate, reload: true, """
                 Fraction of fulfillments that fail (0 none, 1 all); a failed order is refunded.
                 """, parse: Parse.number(0...1)),
-            .init("fulfillment.concurrency", \.fulfillmentConcurrency, reload: true, "Orders worked on at once.",
+            .init("fulfillment.concurrency", \.saga.fulfillment.maxConcurrentWork, reload: true, "Orders worked on at once.",
                   parse: Parse.integer(1...100_000)),
         ]),
         .init("logging", component: "the log handler (LogLevelControl)", [
@@ -114,10 +114,10 @@ extension DaemonConfiguration {
 
     /// Checks relations between keys once all are set.
     func validateTogether() throws(ConfigurationError) {
-        if orderRandomAmountMinCents > orderRandomAmountMaxCents {
+        if saga.order.randomAmountMinCents > saga.order.randomAmountMaxCents {
             throw ConfigurationError(key: "order.random_amount_min", reason: "is larger than order.random_amount_max")
         }
-        if let listen = httpListen, !httpAllowRemote {
+        if let listen = control.httpListen, !control.httpAllowRemote {
             let host = String(listen[..<listen.lastIndex(of: ":")!]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 throw ConfigurationError(

@@ -6,8 +6,9 @@ import SagaMessaging
 /// One key an operator can set, declared once in `DaemonConfiguration.scopes`: its dotted
 /// name (the part before the dot is the scope, the component that reads it), its documentation
 /// (printed above the key in `config/sagad.yaml` and in the README's table, both checked by a
-/// test), whether a SIGHUP applies it, how its text is parsed and checked, and the
-/// `DaemonConfiguration` field it sets. That field's initial value is the key's default.
+/// test), whether a SIGHUP applies it, how its text is parsed and checked, and the field of a
+/// component's settings (inside `DaemonConfiguration`) it sets. That field's initial value —
+/// the component's own default — is the key's default.
 public struct ConfigurationKey: Sendable {
     /// Why a key's text is not acceptable, without naming the key (the loader adds it).
     struct InvalidValue: Error {
@@ -127,6 +128,41 @@ enum Parse {
             throw Invalid(reason: "'\(text)' must be always, never or interval:<milliseconds>")
         }
         return policy
+    }
+
+    /// Whole hours as a `Duration`; 0 means "no limit" (`nil`).
+    static func hoursOrForever(max: Double) -> @Sendable (String) throws(Invalid) -> Duration? {
+        { (text) throws(Invalid) in
+            let hours = try number(0...max)(text)
+            return hours > 0 ? .seconds(hours * 3600) : nil
+        }
+    }
+
+    static func describeHours(_ duration: Duration?) -> String {
+        guard let duration else { return "0" }
+        let hours = Double(duration.components.seconds) / 3600
+        return hours.rounded() == hours ? "\(Int64(hours))" : "\(hours)"
+    }
+
+    /// A byte count; 0 means "no limit" (`nil`).
+    static func limit(max: Int64) -> @Sendable (String) throws(Invalid) -> Int64? {
+        { (text) throws(Invalid) in
+            let value: Int64 = try integer(0...max)(text)
+            return value > 0 ? value : nil
+        }
+    }
+
+    /// Whole milliseconds as a `Duration`.
+    static func milliseconds(max: Int64) -> @Sendable (String) throws(Invalid) -> Duration {
+        { (text) throws(Invalid) in
+            let value: Int64 = try integer(0...max)(text)
+            return .milliseconds(value)
+        }
+    }
+
+    static func describeMilliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"
     }
 
     static func logLevel(_ text: String) throws(Invalid) -> Logger.Level {

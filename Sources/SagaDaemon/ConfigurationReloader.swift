@@ -56,9 +56,8 @@ struct ConfigurationReloader: Service {
         }
         current.value = kept
         LogLevelControl.shared.current = kept.loggingLevel
-        let settings = kept.runtimeSettings
-        await daemon.runtime.orders.updateSettings(settings.order)
-        await daemon.runtime.fulfillment.updateSettings(settings.fulfillment)
+        await daemon.runtime.orders.updateSettings(kept.saga.order)
+        await daemon.runtime.fulfillment.updateSettings(kept.saga.fulfillment)
         daemon.logger.notice("configuration reloaded", metadata: [
             "changed": "\(applied.isEmpty ? "nothing" : applied.joined(separator: "; "))",
         ])

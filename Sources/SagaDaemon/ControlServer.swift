@@ -21,7 +21,7 @@ enum ControlServer {
         } else {
             services.append(try boundSocketServer(configuration: configuration, daemon: daemon, router: router, onReady: onReady))
         }
-        if let listen = configuration.httpListen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
+        if let listen = configuration.control.httpListen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             services.append(Application(
                 router: router,
@@ -37,7 +37,7 @@ enum ControlServer {
         onReady: @escaping @Sendable (String) -> Void
     ) throws -> any Service {
         let path = configuration.resolvedControlSocket
-        let mode = configuration.controlSocketMode
+        let mode = configuration.control.socketMode
         try ControlSocket.prepare(path)
         return Application(
             router: router,

@@ -36,7 +36,7 @@ public enum Daemon {
         let registry = MetricsExporter.bootstrap()
         let runtime: SagaRuntime
         do {
-            runtime = try SagaRuntime(settings: configuration.runtimeSettings, logger: logger)
+            runtime = try SagaRuntime(settings: configuration.saga, logger: logger)
         } catch {
             if case .storageInUse(let path) = (error as? any MessageLogError)?.kind {
                 logger.critical("another sagad is already using this state directory", metadata: [
@@ -50,7 +50,7 @@ public enum Daemon {
         let report = runtime.log.recoveryReport
         logger.info("log recovered", metadata: [
             "segments": "\(report.checkedSegments)", "truncated_bytes": "\(report.truncatedBytes)",
-            "durability": "\(configuration.logFsync)",
+            "durability": "\(configuration.saga.log.durability)",
         ])
         let daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger)
         let current = CurrentConfiguration(configuration)
@@ -99,27 +99,6 @@ public enum Daemon {
         }
         logger.notice("sagad stopped")
         return 0
-    }
-}
-
-extension DaemonConfiguration {
-    /// The parts of the configuration the saga itself uses.
-    public var runtimeSettings: SagaRuntime.Settings {
-        var settings = SagaRuntime.Settings(stateDirectory: stateDirectory)
-        settings.partitions = logPartitions
-        settings.log.segmentBytes = logSegmentBytes
-        settings.log.durability = logFsync
-        settings.log.retentionAge = logRetentionHours > 0 ? .seconds(logRetentionHours * 3600) : nil
-        settings.log.retentionBytes = logRetentionBytes > 0 ? logRetentionBytes : nil
-        settings.checkout.defaultAccountID = checkoutDefaultAccount
-        settings.checkout.defaultBalanceCents = checkoutDefaultBalanceCents
-        settings.order.defaultAccountID = checkoutDefaultAccount
-        settings.order.randomAmountCents = orderRandomAmountMinCents...orderRandomAmountMaxCents
-        settings.order.maxInFlight = orderMaxInFlight
-        settings.fulfillment.workDuration = .milliseconds(fulfillmentWorkMilliseconds)
-        settings.fulfillment.failureRate = fulfillmentFailureRate
-        settings.fulfillment.maxConcurrentWork = fulfillmentConcurrency
-        return settings
     }
 }
 

@@ -2,39 +2,50 @@ import Logging
 import SagaLog
 import SagaMessaging
 
-/// Everything an operator can set. Each field's initial value is its key's default; the keys
-/// themselves (name, documentation, reload flag, parser) are declared once, in `scopes`.
-/// Values come from the defaults, then the YAML file, then `SAGAD_<KEY>` environment
+/// Everything an operator can set, held in the settings types of the components that use them:
+/// the saga's (`SagaRuntime.Settings`: the log's `LogConfiguration`, each service's settings),
+/// the control server's and the log handler's. Each default is the component's own; the keys
+/// (name, documentation, reload flag, parser, the field they set) are declared once, in
+/// `scopes`. Values come from the defaults, then the YAML file, then `SAGAD_<KEY>` environment
 /// variables, then command-line flags (later wins); see `ConfigurationLoader`.
 public struct DaemonConfiguration: Sendable, Equatable {
-    public var stateDirectory = "./var"
-    /// `nil` means `<state_dir>/run/sagad.sock`.
-    public var controlSocket: String? = nil
-    public var controlSocketMode: UInt16 = 0o660
-    /// `host:port` of an optional TCP listener; `nil` keeps it off.
-    public var httpListen: String? = nil
-    public var httpAllowRemote = false
-    public var logPartitions = 8
-    public var logSegmentBytes: Int64 = 64 << 20
-    public var logFsync: DurabilityPolicy = .always
-    /// 0 keeps segments forever.
-    public var logRetentionHours: Double = 168
-    /// 0 means no size limit.
-    public var logRetentionBytes: Int64 = 0
-    public var checkoutDefaultAccount = "default"
-    public var checkoutDefaultBalanceCents: Int64 = 100_000_000
-    public var orderRandomAmountMinCents: Int64 = 100
-    public var orderRandomAmountMaxCents: Int64 = 10_000
-    public var orderMaxInFlight = 10_000
-    public var fulfillmentWorkMilliseconds = 200
-    public var fulfillmentFailureRate = 0.0
-    public var fulfillmentConcurrency = 512
+    /// The saga: state directory, log, partitions and the three services.
+    public var saga = SagaRuntime.Settings()
+    /// Where the control API listens.
+    public var control = ControlSettings()
     public var loggingLevel: Logger.Level = .info
 
     public init() {}
 
+    public var stateDirectory: String {
+        get { saga.stateDirectory }
+        set { saga.stateDirectory = newValue }
+    }
+
+    /// `checkout.default_account`: the account checkout opens and orders without one use.
+    public var defaultAccount: String {
+        get { saga.checkout.defaultAccountID }
+        set {
+            saga.checkout.defaultAccountID = newValue
+            saga.order.defaultAccountID = newValue
+        }
+    }
+
     /// The socket path actually used.
-    public var resolvedControlSocket: String { controlSocket ?? stateDirectory + "/run/sagad.sock" }
+    public var resolvedControlSocket: String { control.socket ?? stateDirectory + "/run/sagad.sock" }
+}
+
+/// What `ControlServer` listens on: the Unix socket (bound with `socketMode` unless systemd
+/// passes one) and the optional TCP listener.
+public struct ControlSettings: Sendable, Equatable {
+    /// `nil` means `<state_dir>/run/sagad.sock`.
+    public var socket: String? = nil
+    public var socketMode: UInt16 = 0o660
+    /// `host:port` of an optional TCP listener; `nil` keeps it off.
+    public var httpListen: String? = nil
+    public var httpAllowRemote = false
+
+    public init() {}
 }
 
 /// A configuration value that cannot be used; sagad exits with code 78 (EX_CONFIG).

@@ -19,7 +19,7 @@ public final class SagaRuntime: Sendable {
     /// Every service, in the order they are started: what the daemon iterates for per-service work.
     public let participants: [any SagaParticipant]
 
-    public struct Settings: Sendable {
+    public struct Settings: Sendable, Equatable {
         public var stateDirectory: String
         public var log = LogConfiguration()
         public var partitions = 8
@@ -28,7 +28,7 @@ public final class SagaRuntime: Sendable {
         public var fulfillment = FulfillmentSettings()
         public var retry = RetryPolicy()
 
-        public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
+        public init(stateDirectory: String = "./var") { self.stateDirectory = stateDirectory }
     }
 
     /// Opens (recovering) the log and the databases and makes sure every topic exists.

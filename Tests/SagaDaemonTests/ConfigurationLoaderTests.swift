@@ -36,10 +36,10 @@ import Testing
         let loaded = try await load(yaml, environment: ["SAGAD_STATE_DIR": "/env", "SAGAD_FULFILLMENT_WORK_MS": "400"],
                                     flags: ["state_dir": "/flag"])
         #expect(loaded.stateDirectory == "/flag")
-        #expect(loaded.fulfillmentWorkMilliseconds == 400)
-        #expect(loaded.fulfillmentFailureRate == 0.5)
-        #expect(loaded.logFsync == .never)
-        #expect(loaded.logPartitions == 8)
+        #expect(loaded.saga.fulfillment.workDuration == .milliseconds(400))
+        #expect(loaded.saga.fulfillment.failureRate == 0.5)
+        #expect(loaded.saga.log.durability == .never)
+        #expect(loaded.saga.partitions == 8)
     }
 
     @Test func anErrorNamesTheKeyAndTheLayer() async throws {
@@ -83,6 +83,30 @@ import Testing
         let error = await failure("order:\n  random_amount_min: \"5.00\"\n  random_amount_max: \"1.00\"\n")
         #expect(error?.key == "order.random_amount_min")
         #expect(await failure("http:\n  listen: 0.0.0.0:8080\n")?.key == "http.listen")
-        #expect(try await load("http:\n  listen: 0.0.0.0:8080\n  allow_remote: true\n").httpListen == "0.0.0.0:8080")
+        #expect(try await load("http:\n  listen: 0.0.0.0:8080\n  allow_remote: true\n").control.httpListen == "0.0.0.0:8080")
+    }
+
+    /// Keys land in the settings of the component that uses them, in its units; 0 for a
+    /// retention limit means none.
+    @Test func keysSetTheComponentsSettingsInTheirUnits() async throws {
+        let loaded = try await load("""
+            log:
+              retention_hours: 1.5
+              retention_bytes: 0
+            checkout:
+              default_account: shop
+            fulfillment:
+              work_ms: 250
+            """)
+        #expect(loaded.saga.log.retentionAge == .seconds(5400))
+        #expect(loaded.saga.log.retentionBytes == nil)
+        #expect(loaded.saga.fulfillment.workDuration == .milliseconds(250))
+        #expect(loaded.saga.checkout.defaultAccountID == "shop")
+        #expect(loaded.saga.order.defaultAccountID == "shop", "orders without an account use checkout's default")
+        let forever = try await load("log:\n  retention_hours: 0\n  retention_bytes: 4096\n")
+        #expect(forever.saga.log.retentionAge == nil)
+        #expect(forever.saga.log.retentionBytes == 4096)
+        let key = try #require(DaemonConfiguration.key(named: "log.retention_hours"))
+        #expect(key.describe(loaded) == "1.5" && key.describe(forever) == "0")
     }
 }
