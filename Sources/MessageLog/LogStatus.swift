@@ -87,3 +87,36 @@ public struct LogRecoveryReport: Sendable, Equatable {
         self.damage = damage
     }
 }
+
+/// What one retention pass did: how many storage units (segments) it deleted, and where the
+/// limits asked for more but a consumer group still needs the records.
+public struct RetentionOutcome: Sendable, Equatable {
+    public var deleted: Int
+    public var held: [RetentionHold]
+
+    public init(deleted: Int = 0, held: [RetentionHold] = []) {
+        self.deleted = deleted
+        self.held = held
+    }
+}
+
+/// Records of one partition that the retention limits would drop but that `group` has not
+/// consumed yet (its committed offset is `neededFrom`): kept until it has.
+public struct RetentionHold: Sendable, Equatable {
+    public var topic: String
+    public var partition: Int
+    public var group: String
+    public var neededFrom: Int64
+    /// Storage units (segments) and bytes the limits would have dropped.
+    public var units: Int
+    public var bytes: Int64
+
+    public init(topic: String, partition: Int, group: String, neededFrom: Int64, units: Int, bytes: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.group = group
+        self.neededFrom = neededFrom
+        self.units = units
+        self.bytes = bytes
+    }
+}

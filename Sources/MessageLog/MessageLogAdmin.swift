@@ -15,9 +15,10 @@ public protocol MessageLogAdmin: Sendable {
     /// no live members, else this throws an error of kind `groupHasMembers`.
     func resetGroup(_ group: String, to target: OffsetResetTarget, topic: String?) throws
     /// Drops records past the retention limits (`nowSeconds`: the clock to judge age by,
-    /// `nil` for now); returns how many storage units went.
+    /// `nil` for now), but never one a consumer group has not consumed yet: what the limits
+    /// would drop and a group still needs is kept and reported in the outcome.
     @discardableResult
-    func enforceRetention(nowSeconds: Double?) throws -> Int
+    func enforceRetention(nowSeconds: Double?) throws -> RetentionOutcome
     /// What opening the log found and repaired.
     var recoveryReport: LogRecoveryReport { get }
     /// Completes queued appends, makes them durable and releases the log's storage.

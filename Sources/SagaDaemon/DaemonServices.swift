@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import MessageLog
+import Metrics
 import SagaMessaging
 import SagaSystemd
 import ServiceLifecycle
@@ -24,12 +26,13 @@ struct MaintenanceService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var lastRetention = ContinuousClock.now
+            var holds = RetentionHolds()
             while !Task.isCancelled {
                 await MetricsExporter.refresh(daemon)
                 if daemon.phase == .ready { _ = notifier.status(await StatusLine.make(daemon)) }
                 if ContinuousClock.now - lastRetention > .seconds(600) {
                     lastRetention = ContinuousClock.now
-                    do { try daemon.runtime.log.enforceRetention(nowSeconds: nil) } catch {
+                    do { holds.report(try daemon.runtime.log.enforceRetention(nowSeconds: nil), logger: daemon.logger) } catch {
                         daemon.logger.error("retention failed", metadata: ["error": "\(error)"])
                     }
                 }
@@ -75,5 +78,33 @@ enum StatusLine {
         }
         let finished = counts[.finished] ?? 0
         return "\(inFlight) orders in flight, \(finished) finished; consumer lag \(lag); outbox backlog \(backlog)"
+    }
+}
+
+/// What retention kept back for consumer groups: a warning per partition each pass it holds,
+/// and the gauge `sagad_log_retention_held_bytes` (set back to 0 once the group caught up).
+struct RetentionHolds {
+    static let metric = "sagad_log_retention_held_bytes"
+    private var shown: Set<[String]> = []
+
+    mutating func report(_ outcome: RetentionOutcome, logger: Logger) {
+        var now: Set<[String]> = []
+        for hold in outcome.held {
+            let labels = [hold.topic, "\(hold.partition)", hold.group]
+            now.insert(labels)
+            Gauge(label: Self.metric, dimensions: Self.dimensions(labels)).record(hold.bytes)
+            logger.warning("retention keeps records a consumer group has not consumed", metadata: [
+                "topic": "\(hold.topic)", "partition": "\(hold.partition)", "group": "\(hold.group)",
+                "needed_from": "\(hold.neededFrom)", "segments": "\(hold.units)", "bytes": "\(hold.bytes)",
+            ])
+        }
+        for labels in shown.subtracting(now) {
+            Gauge(label: Self.metric, dimensions: Self.dimensions(labels)).record(0)
+        }
+        shown = now
+    }
+
+    private static func dimensions(_ labels: [String]) -> [(String, String)] {
+        [("topic", labels[0]), ("partition", labels[1]), ("group", labels[2])]
     }
 }

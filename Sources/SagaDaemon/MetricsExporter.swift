@@ -33,6 +33,7 @@ enum MetricsExporter {
         "sagad_orders": "Orders by current status.",
         "sagad_log_end_offset": "Next offset of each log partition.",
         "sagad_log_bytes": "Bytes on disk of each log partition.",
+        RetentionHolds.metric: "Bytes retention would delete but keeps because a consumer group has not consumed them.",
     ]
 
     /// The registry's text with a `# HELP` line before every `# TYPE` line that lacks one.

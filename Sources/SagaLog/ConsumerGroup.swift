@@ -21,6 +21,8 @@ final class ConsumerGroup: Sendable {
     }
 
     var memberCount: Int { state.withLock { $0.members.count } }
+    /// The topics its live members subscribe to.
+    var subscribedTopics: Set<String> { state.withLock { Set($0.members.values.joined()) } }
     var generation: Int { state.withLock { $0.generation } }
 
     /// Adds a member subscribed to `topics`; `partitionCounts` gives each topic's partitions.

@@ -138,6 +138,28 @@ final class GroupCoordinator: Sendable {
         try group.offsets.replaceAll(offsets)
     }
 
+    /// For each partition some group reads (it committed offsets in the topic, or a live member
+    /// subscribes to it), the lowest offset such a group still needs: its committed offset, or
+    /// the partition's start where it committed none. Retention deletes nothing from there on.
+    func retentionFloors(in topics: [String: Topic]) -> [TopicPartition: Retention.Floor] {
+        let groups = state.withLock { $0.groups.values.sorted { $0.name < $1.name } }
+        var floors: [TopicPartition: Retention.Floor] = [:]
+        for group in groups {
+            let committed = group.offsets.offsets
+            let read = Set(committed.keys.map(\.topic)).union(group.subscribedTopics)
+            for topicName in read {
+                for partition in topics[topicName]?.partitions ?? [] {
+                    let key = partition.topicPartition
+                    let needed = committed[key] ?? partition.startOffset
+                    if needed < floors[key]?.offset ?? .max {
+                        floors[key] = Retention.Floor(offset: needed, group: group.name)
+                    }
+                }
+            }
+        }
+        return floors
+    }
+
     /// Committed offset and lag for every group and partition of the topics it committed to.
     func lag(in topics: [String: Topic]) -> [GroupPartitionLag] {
         let groups = state.withLock { $0.groups.values.sorted { $0.name < $1.name } }

@@ -276,17 +276,15 @@ final class Partition: Sendable {
         }
     }
 
-    /// Takes segments off the front, oldest first, while `expired(oldest, totalBytes)` says so,
-    /// where `totalBytes` is the size of all segments still held; never the active one. The
-    /// caller (`Retention`) deletes their files.
-    func detachOldestSegments(while expired: (Segment, Int64) -> Bool) -> [Segment] {
+    /// The segments held now, oldest first; the last is the active one.
+    var segmentsSnapshot: [Segment] { state.withLock { $0.segments } }
+
+    /// Takes the closed segments whose records all lie below `offset` off the front, oldest
+    /// first; never the active one. The caller (`Retention`) deletes their files.
+    func detachSegments(below offset: Int64) -> [Segment] {
         state.withLock { state in
             var removed: [Segment] = []
-            var total = state.segments.reduce(0) { $0 + $1.size }
-            while state.segments.count > 1 {
-                let oldest = state.segments[0]
-                guard expired(oldest, total) else { break }
-                total -= oldest.size
+            while state.segments.count > 1, state.segments[1].baseOffset <= offset {
                 removed.append(state.segments.removeFirst())
             }
             return removed

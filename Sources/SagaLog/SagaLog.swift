@@ -235,11 +235,13 @@ public final class SagaLog: MessageLog, Sendable {
         coordinator.lag(in: state.withLock { $0.topics })
     }
 
-    /// Deletes closed segments past the retention limits; returns how many were deleted.
+    /// Deletes closed segments past the retention limits, except those holding records a
+    /// consumer group has not consumed; returns how many went and what groups held back.
     @discardableResult
-    public func enforceRetention(nowSeconds: Double? = nil) throws -> Int {
-        let topics = state.withLock { Array($0.topics.values) }
-        return try Retention.enforce(on: topics, nowSeconds: nowSeconds)
+    public func enforceRetention(nowSeconds: Double? = nil) throws -> RetentionOutcome {
+        let topics = state.withLock { $0.topics }
+        let floors = coordinator.retentionFloors(in: topics)
+        return try Retention.enforce(on: topics.values.sorted { $0.name < $1.name }, floors: floors, nowSeconds: nowSeconds)
     }
 
     /// Completes queued appends, syncs everything and marks the shutdown clean.

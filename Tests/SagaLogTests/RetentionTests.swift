@@ -15,7 +15,7 @@ import Testing
         // Age the two oldest segments by two hours; the rest are fresh.
         let old = Date().addingTimeInterval(-7200)
         for file in files.prefix(2) { try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: file) }
-        #expect(try log.enforceRetention() == 2)
+        #expect(try log.enforceRetention().deleted == 2)
         let remaining = try segmentFiles(log, topic: "t", partition: 0)
         #expect(remaining == Array(files.dropFirst(2)))
         let stats = log.topicStatistics()[0]
@@ -50,9 +50,11 @@ import Testing
         try log.close()
     }
 
-    /// A group whose committed offset retention has deleted resumes at exactly the new start,
-    /// and its lag counts only what still exists (`end − start`, not `end − committed`).
-    @Test func aConsumerBehindTheStartSkipsToItAndLagIsClamped() async throws {
+    /// Retention never deletes what a consumer group has not consumed: a group at offset 0 holds
+    /// every segment (reported as held), and once it commits further, segments go up to the
+    /// one holding its offset — not past it. A member that has committed nothing holds from
+    /// the start.
+    @Test func aGroupHoldsWhatItHasNotConsumed() async throws {
         let dir = TemporaryDirectory()
         var configuration = LogConfiguration.small(segmentBytes: 2048)
         configuration.retentionBytes = 3000
@@ -63,38 +65,36 @@ import Testing
         try consumer.commit(offsets: [key: 0])
         _ = try await log.appendRecords((0..<300).map { record("k", "value-\($0)") }, to: "t")
         let before = log.topicStatistics()[0]
-        #expect(before.startOffset == 0)
-        #expect(before.segmentCount >= 4)
+        #expect(before.segmentCount >= 4 && before.bytes > 3000)
 
-        let deleted = try log.enforceRetention()
+        let held = try log.enforceRetention()
+        #expect(held.deleted == 0)
+        #expect(log.topicStatistics()[0] == before)
+        let hold = try #require(held.held.first)
+        #expect(held.held.count == 1)
+        #expect(hold.group == "g" && hold.topic == "t" && hold.partition == 0 && hold.neededFrom == 0)
+        #expect(hold.units >= 2 && hold.bytes > 0 && hold.bytes <= before.bytes)
+
+        // The group has consumed up to 250: segments entirely below 250 go, 250 stays readable.
+        try consumer.commit(offsets: [key: 250])
+        let moved = try log.enforceRetention()
         let stats = log.topicStatistics()[0]
-        // Retention really deleted: the start moved past the committed 0, segments went.
-        #expect(deleted > 0)
-        #expect(stats.startOffset > 0)
-        #expect(stats.segmentCount == before.segmentCount - deleted)
-        #expect(stats.endOffset == 300)
-        #expect(stats.bytes <= 3000)
-        #expect(try segmentFiles(log, topic: "t", partition: 0).count == stats.segmentCount)
-        #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: 0, start: stats.startOffset, end: 300)) {
-            try log.read(topic: "t", partition: 0, from: 0)
-        }
+        #expect(moved.deleted > 0)
+        #expect(stats.startOffset > 0 && stats.startOffset <= 250)
+        #expect(stats.segmentCount == before.segmentCount - moved.deleted)
+        #expect(try log.read(topic: "t", partition: 0, from: 250, maxRecords: 1).first.map(text) == "value-250")
+        #expect(moved.held.allSatisfy { $0.neededFrom == 250 })
 
-        // Lag is clamped to what exists; the stored commit is left as it was.
-        let lag = try #require(log.groupLag().first { $0.group == "g" })
-        #expect(lag.committedOffset == 0)
-        #expect(lag.lag == stats.endOffset - stats.startOffset)
-        #expect(lag.lag < 300)
-
-        // The member positioned at 0 skips to exactly the new start, then reads on densely.
-        let batch = try await consumer.poll(maxRecords: 5, timeout: .seconds(1))
-        #expect(batch.map(\.offset) == (stats.startOffset..<stats.startOffset + 5).map { $0 })
-        #expect(batch.first.map(text) == "value-\(stats.startOffset)")
+        // A second group's member that committed nothing needs everything from the start.
+        let newcomer = try log.consumer(group: "h", topics: ["t"])
+        let startBefore = log.topicStatistics()[0].startOffset
+        try consumer.commit(offsets: [key: 300])
+        let blocked = try log.enforceRetention()
+        #expect(blocked.deleted == 0)
+        #expect(blocked.held.map(\.group) == (log.topicStatistics()[0].bytes > 3000 ? ["h"] : []))
+        #expect(log.topicStatistics()[0].startOffset == startBefore)
+        newcomer.close()
         consumer.close()
-
-        // So does a new member that starts from the group's committed 0.
-        let fresh = try log.consumer(group: "g", topics: ["t"])
-        let first = try await fresh.poll(maxRecords: 1, timeout: .seconds(1))
-        #expect(first.map(\.offset) == [stats.startOffset])
         try log.close()
     }
 }
