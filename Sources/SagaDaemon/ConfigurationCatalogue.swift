@@ -62,10 +62,12 @@ extension DaemonConfiguration {
                   never         sync only when a segment rolls and at clean shutdown.
                 """, parse: Parse.durability),
             .init("log.retention_hours", \.saga.log.retentionAge, """
-                Closed segments older than this are deleted (0: keep forever). The active segment never is.
+                Closed segments older than this are deleted (0: keep forever). The active segment never is,
+                nor a segment holding records a consumer group has not consumed yet.
                 """, parse: Parse.hoursOrForever(max: 1_000_000), describe: { Parse.describeHours($0.saga.log.retentionAge) }),
             .init("log.retention_bytes", \.saga.log.retentionBytes, """
-                Closed segments are deleted, oldest first, while a partition holds more bytes (0: no limit).
+                Closed segments are deleted, oldest first, while a partition holds more bytes (0: no limit),
+                but not past what a consumer group has consumed (sagad_log_retention_held_bytes shows it).
                 """, parse: Parse.limit(max: 1 << 50), describe: { "\($0.saga.log.retentionBytes ?? 0)" }),
         ]),
         .init("checkout", component: "CheckoutService", [
