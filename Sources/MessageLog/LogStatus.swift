@@ -120,3 +120,23 @@ public struct RetentionHold: Sendable, Equatable {
         self.bytes = bytes
     }
 }
+
+/// A partition a consumer group cannot read on from where it stands: the record at `offset`
+/// is damaged (fails its checksum or cannot be found), or the records from `offset` on were
+/// deleted before the group consumed them. The group stays at `offset` — nothing is skipped
+/// silently — until an operator moves it (a group reset) or the data comes back.
+public struct StalledRead: Sendable, Equatable {
+    public var group: String
+    public var topic: String
+    public var partition: Int
+    public var offset: Int64
+    public var reason: String
+
+    public init(group: String, topic: String, partition: Int, offset: Int64, reason: String) {
+        self.group = group
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.reason = reason
+    }
+}

@@ -19,6 +19,8 @@ public protocol MessageLogAdmin: Sendable {
     /// would drop and a group still needs is kept and reported in the outcome.
     @discardableResult
     func enforceRetention(nowSeconds: Double?) throws -> RetentionOutcome
+    /// Partitions where a consumer group is stuck on damaged or deleted records, by group.
+    var stalledReads: [StalledRead] { get }
     /// What opening the log found and repaired.
     var recoveryReport: LogRecoveryReport { get }
     /// Completes queued appends, makes them durable and releases the log's storage.

@@ -45,8 +45,20 @@ public final class DaemonContext: Sendable {
         throw Problem(.notFound, "no service consumes as group '\(group)'; use \(choices)")
     }
 
+    /// `/healthz`: liveness, plus whether every consumer group can read on. A group stuck on a
+    /// damaged or deleted record fails health (an operator must act) but not the watchdog: a
+    /// restart would not repair the data, only loop.
+    func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
+        var checks = await livenessChecks(timeout: timeout)
+        let stalls = runtime.log.stalledReads
+        checks["log_reads"] = stalls.isEmpty ? "ok" : "error: " + stalls.map {
+            "group \($0.group) stuck at \($0.topic)/\($0.partition) offset \($0.offset): \($0.reason)"
+        }.joined(separator: "; ")
+        return checks
+    }
+
     /// One round trip through every service actor, its database and the log, each answering
-    /// within `timeout` even when it hangs: the liveness behind /healthz and the systemd watchdog.
+    /// within `timeout` even when it hangs: the liveness behind the systemd watchdog.
     func livenessChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         await withTaskGroup(of: (String, String).self) { group in
             for component in liveness {

@@ -5,7 +5,7 @@ import NIOCore
 enum HealthRoutes {
     static func register(on table: RouteTable, _ daemon: DaemonContext) {
         table.add(.get, "/healthz") { _, _ in
-            let checks = await daemon.livenessChecks()
+            let checks = await daemon.healthChecks()
             let healthy = checks.values.allSatisfy { $0 == "ok" }
             return try ControlRouter.json(HealthJSON(status: healthy ? "ok" : "failing", checks: checks),
                                           status: healthy ? .ok : .serviceUnavailable)

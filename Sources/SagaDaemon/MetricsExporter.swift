@@ -33,6 +33,7 @@ enum MetricsExporter {
         "sagad_orders": "Orders by current status.",
         "sagad_log_end_offset": "Next offset of each log partition.",
         "sagad_log_bytes": "Bytes on disk of each log partition.",
+        "sagad_log_stalled_reads": "Partitions a consumer group cannot read on (a damaged record, or records deleted before it consumed them).",
         RetentionHolds.metric: "Bytes retention would delete but keeps because a consumer group has not consumed them.",
     ]
 
@@ -68,6 +69,7 @@ enum MetricsExporter {
                 Gauge(label: "sagad_orders", dimensions: [("status", status.rawValue)]).record(counts[status] ?? 0)
             }
         }
+        Gauge(label: "sagad_log_stalled_reads").record(runtime.log.stalledReads.count)
         for stats in runtime.log.topicStatistics() {
             Gauge(label: "sagad_log_end_offset", dimensions: [("topic", stats.topic), ("partition", "\(stats.partition)")])
                 .record(stats.endOffset)

@@ -97,15 +97,16 @@ final class GroupCoordinator: Sendable {
         signal.notify([SagaLog.appendKey])
     }
 
-    /// Where a member newly owning `key` starts: the committed offset, clamped into the
-    /// partition's range, or the group's configured start when nothing was committed.
+    /// Where a member newly owning `key` starts: the committed offset (at most the end; one
+    /// below the start stays, so the member reports the deleted records instead of skipping
+    /// them), or the group's configured start when nothing was committed.
     func startingOffset(for key: TopicPartition, group: ConsumerGroup, partition: Partition) -> Int64 {
         let start = partition.startOffset
         let end = partition.endOffset
         guard let committed = group.offsets.offset(for: key) else {
             return configuration.newGroupStart == .earliest ? start : end
         }
-        return min(max(committed, start), end)
+        return min(committed, end)
     }
 
     // MARK: Committed offsets

@@ -119,6 +119,26 @@ public final class LogConsumer: MessageConsumer, Sendable {
         }
     }
 
+    /// Reads `partition` from `from`. A damaged record on the way stops the read just before
+    /// it (the records ahead of it are still delivered, one at a time); at the damaged record
+    /// itself the stall is reported and nil returned, so the member reads its other partitions on.
+    private func read(
+        _ partition: Partition, _ key: TopicPartition, from: Int64, maxRecords: Int, hint: Partition.ReadHint?
+    ) throws -> Partition.ReadResult? {
+        do {
+            return try partition.read(from: from, maxRecords: maxRecords, maxBytes: 4 << 20, hint: hint)
+        } catch SagaLogError.corruptSegment {
+            do {
+                return try partition.read(from: from, maxRecords: 1, maxBytes: 4 << 20, hint: nil)
+            } catch SagaLogError.corruptSegment(let path, let position, let reason) {
+                log.stalls.report(group: group, partition: key, offset: from, reason: """
+                    the record at offset \(from) is damaged (\(reason) at byte \(position) of \(path))
+                    """)
+                return nil
+            }
+        }
+    }
+
     private func readAvailable(maxRecords: Int) throws -> [LogRecord] {
         refreshAssignment()
         let (closed, assignment, start) = state.withLock { ($0.closed, $0.assignment, $0.nextPartition) }
@@ -129,11 +149,19 @@ public final class LogConsumer: MessageConsumer, Sendable {
             let key = assignment[(start + step) % assignment.count]
             let partition = try log.partition(key)
             let (position, hint) = state.withLock { ($0.positions[key] ?? 0, $0.hints[key]) }
-            var from = position
-            if from < partition.startOffset { from = partition.startOffset }  // retention moved past us
+            let from = position
+            if from < partition.startOffset {
+                // Never skipped: the group stays here and the stall shows in health.
+                log.stalls.report(group: group, partition: key, offset: from, reason: """
+                    records \(from)..<\(partition.startOffset) were deleted before the group consumed them
+                    """)
+                continue
+            }
             guard from < partition.endOffset else { continue }
-            let result = try partition.read(
-                from: from, maxRecords: maxRecords - records.count, maxBytes: 4 << 20, hint: hint)
+            guard let result = try read(partition, key, from: from, maxRecords: maxRecords - records.count, hint: hint) else {
+                continue
+            }
+            log.stalls.clear(group: group, partition: key)
             records.append(contentsOf: result.records)
             state.withLock { state in
                 guard state.positions[key] != nil else { return }

@@ -83,6 +83,16 @@ enum RecordFrame {
         case invalid(reason: String)
     }
 
+    /// The length a frame at `position` declares, if it is plausible: lets a reader step over a
+    /// frame that fails its checksum (the length sits outside the checksummed region), to reach
+    /// intact frames behind it.
+    static func declaredLength(_ bytes: UnsafeRawBufferPointer, at position: Int, maxFrameLength: Int) -> Int? {
+        guard bytes.count - position >= lengthFieldSize else { return nil }
+        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + lengthField, as: UInt32.self)))
+        guard length >= minimumLength, length <= maxFrameLength else { return nil }
+        return length
+    }
+
     /// Checks the frame at `position` (length, magic, CRC) without copying its payload.
     static func scan(_ bytes: UnsafeRawBufferPointer, at position: Int, maxFrameLength: Int) -> Scan {
         let available = bytes.count - position

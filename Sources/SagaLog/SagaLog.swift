@@ -21,6 +21,8 @@ public final class SagaLog: MessageLog, Sendable {
     let signal = KeyedChangeSignal()
     static let appendKey = "log"
     let coordinator: GroupCoordinator
+    /// Partitions groups are stuck on (damaged or deleted records).
+    let stalls: StalledReads
     private let writer: GroupCommitWriter
     private let lock: DirectoryLock
     private let state: Mutex<State>
@@ -46,6 +48,7 @@ public final class SagaLog: MessageLog, Sendable {
     }
 
     private init(directory: String, configuration: LogConfiguration, logger: Logger, lock: DirectoryLock) throws {
+        self.stalls = StalledReads(logger: logger)
         self.directory = directory
         self.configuration = configuration
         self.logger = logger
@@ -228,6 +231,9 @@ public final class SagaLog: MessageLog, Sendable {
         let topics = state.withLock { $0.topics.values.sorted { $0.name < $1.name } }
         return topics.flatMap { $0.partitions.map(\.statistics) }
     }
+
+    /// Partitions where a group is stuck on damaged or deleted records.
+    public var stalledReads: [StalledRead] { stalls.all }
 
     /// Committed offset and lag for every group and partition of the topics it committed to
     /// or currently reads.

@@ -115,6 +115,9 @@ final class Segment: Sendable {
 
     /// Reads records with offsets in `from..<endOffset`, at most `maxRecords` and about
     /// `maxBytes` (at least one record). `hint` is a known (offset, position) to start from.
+    /// A damaged frame ends the read before it (the records gathered so far are returned); one
+    /// met before `from` is stepped over when the next intact frame shows it lay before `from`.
+    /// Reading at the damaged record itself throws `corruptSegment`.
     func read(
         from offset: Int64, endOffset: Int64, maxRecords: Int, maxBytes: Int,
         topic: String, partition: Int, hint: (offset: Int64, position: Int64)?
@@ -128,6 +131,8 @@ final class Segment: Sendable {
         var position = start.position
         var bytesTaken = 0
         var chunkSize = max(64 * 1024, min(maxBytes + 4096, 1 << 20))
+        // A damaged frame stepped over on the way to `offset`: where, and why.
+        var damage: (position: Int64, reason: String)? = nil
         while position < size, records.count < maxRecords, bytesTaken < maxBytes || records.isEmpty {
             let chunk = try logFile.read(count: Int(min(Int64(chunkSize), size - position)), at: position)
             var cursor = 0
@@ -143,8 +148,26 @@ final class Segment: Sendable {
                         if cursor == 0 { chunkSize = max(chunkSize, needed) }
                         return
                     case .invalid(let reason):
-                        throw SagaLogError.corruptSegment(path: logPath, position: position + Int64(cursor), reason: reason)
+                        if !records.isEmpty { stop = true; return }
+                        let here = position + Int64(cursor)
+                        guard let length = RecordFrame.declaredLength(raw, at: cursor, maxFrameLength: Int(size)),
+                              here + Int64(length) <= size
+                        else { throw SagaLogError.corruptSegment(path: logPath, position: here, reason: reason) }
+                        if cursor + length > raw.count {  // step over it from the next chunk
+                            if cursor == 0 { chunkSize = max(chunkSize, length) }
+                            return
+                        }
+                        damage = damage ?? (here, reason)
+                        cursor += length
                     case .frame(let frameOffset, _, let length):
+                        if let seen = damage {
+                            // The damaged frame came right before this one: it was `offset` itself
+                            // unless this frame is still at or before `offset`.
+                            guard frameOffset <= offset else {
+                                throw SagaLogError.corruptSegment(path: logPath, position: seen.position, reason: seen.reason)
+                            }
+                            damage = nil
+                        }
                         if frameOffset >= endOffset { stop = true; return }
                         if frameOffset >= offset {
                             do {
@@ -166,6 +189,9 @@ final class Segment: Sendable {
             }
             position += Int64(cursor)
             if stop { break }
+        }
+        if let damage, records.isEmpty {
+            throw SagaLogError.corruptSegment(path: logPath, position: damage.position, reason: damage.reason)
         }
         return (records, position)
     }
