@@ -51,7 +51,7 @@ extension DaemonConfiguration {
             .init("log.partitions", \.saga.partitions, """
                 Partitions per saga topic (1-256). Changing it for an existing state dir is refused.
                 """, parse: Parse.integer(1...256)),
-            .init("log.segment_bytes", \.saga.log.segmentBytes, "A segment file rolls once it would grow past this many bytes.",
+            .init("log.segment_bytes", \.logSegmentBytes, "A segment file rolls once it would grow past this many bytes.",
                   parse: Parse.integer(65_536...(1 << 31))),
             .init("log.fsync", \.saga.log.durability, """
                 When appends are forced to disk:
@@ -114,8 +114,14 @@ extension DaemonConfiguration {
     /// The declared key named `name`, if any.
     public static func key(named name: String) -> ConfigurationKey? { catalogue.first { $0.name == name } }
 
-    /// Checks relations between keys once all are set.
+    /// Checks relations between keys once all are set, and the log's own checks, so that
+    /// `--check-config` refuses whatever the daemon would.
     func validateTogether() throws(ConfigurationError) {
+        do {
+            try saga.log.validate()
+        } catch {
+            throw ConfigurationError(key: "log", reason: "\(error)")
+        }
         if saga.order.randomAmountMinCents > saga.order.randomAmountMaxCents {
             throw ConfigurationError(key: "order.random_amount_min", reason: "is larger than order.random_amount_max")
         }

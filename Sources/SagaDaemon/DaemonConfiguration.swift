@@ -31,6 +31,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// `log.segment_bytes`; the largest record the log takes shrinks with it (it must fit in
+    /// a segment), so a small segment size is usable as it stands.
+    public var logSegmentBytes: Int64 {
+        get { saga.log.segmentBytes }
+        set {
+            saga.log.segmentBytes = newValue
+            saga.log.maxRecordBytes = Int(min(Int64(LogConfiguration().maxRecordBytes), newValue - 64))
+        }
+    }
+
     /// The socket path actually used.
     public var resolvedControlSocket: String { control.socket ?? stateDirectory + "/run/sagad.sock" }
 }

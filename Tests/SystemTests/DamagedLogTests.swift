@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// A flipped byte in a closed segment of the real daemon's log, in records a consumer group
+/// has not read yet: the group stops at the damaged record and `/healthz` names it, the other
+/// partition settles, and no order behind the damage is skipped or lost (they wait, `created`).
+@Suite(.serialized) struct DamagedLogTests {
+    /// The partitions of `topic` from `GET /v1/topics`, by number.
+    static func partitions(_ daemon: DaemonProcess, topic: String) throws -> [Int: [String: Any]] {
+        let rows = try daemon.call("GET", "/v1/topics").json["partitions"] as? [[String: Any]] ?? []
+        var byNumber: [Int: [String: Any]] = [:]
+        for row in rows where row["topic"] as? String == topic {
+            if let partition = row["partition"] as? Int { byNumber[partition] = row }
+        }
+        return byNumber
+    }
+
+    /// The frames of a segment file: (file position, offset) of each, read from the layout
+    /// (u32 length at 0, i64 offset at 10).
+    static func frames(of path: String) throws -> [(position: Int, offset: Int64)] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var frames: [(Int, Int64)] = []
+        var position = 0
+        while position + 26 <= bytes.count {
+            let length = bytes[position..<position + 4].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            guard length >= 36, position + length <= bytes.count else { break }
+            let offset = bytes[position + 10..<position + 18].enumerated().reduce(Int64(0)) { $0 | Int64($1.element) << (8 * $1.offset) }
+            frames.append((position, offset))
+            position += length
+        }
+        return frames
+    }
+
+    @Test func aDamagedRecordStopsOnlyItsPartitionAndHealthNamesIt() async throws {
+        let daemon = DaemonProcess(settings: ["log.segment_bytes": "65536"])
+        defer { daemon.cleanUp() }
+        try await daemon.start()
+        // Checkout paused: its share of the order events stays unread, in segments that roll.
+        #expect(try daemon.call("POST", "/v1/groups/checkout/pause").status == 200)
+        var placed: [String] = []
+        try await waitUntil("order_pending/0 to roll a segment", timeout: .seconds(60)) {
+            for _ in 0..<50 { placed.append(try daemon.placeOrder(amount: "1.00")) }
+            return (try Self.partitions(daemon, topic: "order_pending")[0]?["segments"] as? Int ?? 0) >= 2
+        }
+        #expect(try await daemon.stop() == 0)
+
+        // Flip a byte inside a record in the middle of the closed (first) segment of partition 0.
+        let directory = daemon.stateDirectory + "/data/log/order_pending-0"
+        let closed = directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".log") }.sorted().first!)
+        let frames = try Self.frames(of: closed)
+        try #require(frames.count > 10)
+        let damaged = frames[frames.count / 2]
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: closed))
+        try file.seek(toOffset: UInt64(damaged.position + 30))
+        let original = try #require(try file.read(upToCount: 1)?.first)
+        try file.seek(toOffset: UInt64(damaged.position + 30))
+        try file.write(contentsOf: Data([original ^ 0xFF]))
+        try file.close()
+
+        // A restart runs checkout again (pausing does not outlive the process).
+        let restarted = DaemonProcess(reuse: daemon)
+        defer { restarted.cleanUp() }
+        try await restarted.start()
+        let answer = try await restarted.waitForHealth(timeout: .seconds(30)) { $0.status == 503 }
+        #expect(answer.status == 503, "\(answer)")
+        let reads = answer.checks["log_reads"] ?? ""
+        #expect(reads.contains("group checkout stuck at order_pending/0 offset \(damaged.offset)"), "\(answer)")
+        #expect(reads.contains("damaged"), "\(reads)")
+        #expect(answer.checks.filter { $0.key != "log_reads" }.values.allSatisfy { $0 == "ok" }, "\(answer)")
+
+        // Partition 1 and partition 0 up to the damage settle; from the damage on, orders wait.
+        try await waitUntil("checkout to reach the damaged record", timeout: .seconds(30)) {
+            let lag = try restarted.call("GET", "/v1/groups").json["groups"] as? [[String: Any]] ?? []
+            return lag.contains { $0["group"] as? String == "checkout" && $0["topic"] as? String == "order_pending"
+                && $0["partition"] as? Int == 0 && $0["committed_offset"] as? Int == Int(damaged.offset) }
+        }
+        let ends = try Self.partitions(restarted, topic: "order_pending")
+        let waiting = try restarted.allOrders(status: "created").count
+        let stuck = (ends[0]?["end_offset"] as? Int ?? 0) - Int(damaged.offset)
+        #expect(waiting == stuck, "orders behind the damage wait (none skipped): \(waiting) created, \(stuck) behind it")
+        #expect(try restarted.allOrders().count == placed.count, "every acknowledged order is still known")
+        #expect(restarted.logLines(containing: "consumer group cannot read on").count == 1, "\(restarted.log)")
+        #expect(try await restarted.stop() == 0)
+    }
+}
