@@ -72,7 +72,8 @@ final class GroupCoordinator: Sendable {
         group name: String, topics: [String], memberID: String?, partitionCounts: [String: Int]
     ) throws -> (group: ConsumerGroup, member: String) {
         let group = try consumerGroup(name)
-        let member = memberID ?? "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
+        // The system generator (getrandom) rather than UUID(), which needs a descriptor for /dev/urandom.
+        let member = memberID ?? "\(name)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
         group.join(member: member, topics: topics, partitionCounts: partitionCounts)
         signal.notify([SagaLog.appendKey])
         return (group, member)

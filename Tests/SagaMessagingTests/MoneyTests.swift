@@ -39,4 +39,17 @@ import SagaMessaging
         #expect(earlier.count == 36)
         #expect(Set((0..<1000).map { _ in SortableID.make() }).count == 1000)
     }
+
+    /// Event ids: RFC 4122 version 4 text, never repeated, and from a source that needs no file
+    /// descriptor (the standard library reads getrandom).
+    @Test func randomUUIDsAreVersion4AndDistinct() {
+        let ids = (0..<10_000).map { _ in SortableID.randomUUID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let parts = id.split(separator: "-")
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12], "\(id)")
+            #expect(parts[2].first == "4" && "89ab".contains(parts[3].first!), "\(id)")
+        }
+        #expect(SagaEvent(type: .orderPending, orderID: "o").id != SagaEvent(type: .orderPending, orderID: "o").id)
+    }
 }
