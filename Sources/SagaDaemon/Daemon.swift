@@ -25,6 +25,10 @@ public enum Daemon {
     ) async -> Int32 {
         let logger = Logger(label: "sagad")
         let notifier = SystemdNotifier(logger: logger)
+        // What sagad creates is its own (the databases hold balances, the log every order): no
+        // access for group or others, whatever umask it was started with. The control socket
+        // gets control.socket_mode explicitly.
+        umask(umask(0o077) | 0o077)
         do {
             try StateDirectory.prepare(configuration.stateDirectory)
         } catch {
@@ -102,10 +106,12 @@ public enum Daemon {
     }
 }
 
-/// Checks that the state directory exists (creating it) and is writable.
+/// Checks that the state directory exists (creating it) and is writable, and that its `data`
+/// directory (log and databases) is the owner's alone, also when an older sagad made it 0755.
 enum StateDirectory {
     static func prepare(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path + "/data", withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path + "/data")
         let probe = path + "/data/.write-probe"
         guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
