@@ -11,9 +11,12 @@ import Musl
 /// STOPPING, WATCHDOG). Every call is a no-op outside systemd, so the daemon can call it unconditionally.
 public final class SystemdNotifier: Sendable {
     private let logger: Logger
+    /// How long one notification may wait for room in the service manager's queue.
+    let sendTimeout: Duration
 
-    public init(logger: Logger = Logger(label: "sagad.systemd")) {
+    public init(logger: Logger = Logger(label: "sagad.systemd"), sendTimeout: Duration = .seconds(2)) {
         self.logger = logger
+        self.sendTimeout = sendTimeout
     }
 
     /// True when the service manager gave us a notification socket (`NOTIFY_SOCKET` is set).
@@ -61,11 +64,29 @@ public final class SystemdNotifier: Sendable {
     }
 
     /// Sends raw `KEY=value` lines. Returns true only when a service manager received them;
-    /// failures are logged at debug level and never thrown. The environment is left intact
-    /// (unset_environment = 0) because the watchdog and later reloads need `NOTIFY_SOCKET` again.
+    /// failures are logged (a full queue past `sendTimeout` as a warning, others at debug
+    /// level) and never thrown, and no call waits longer than `sendTimeout` (see
+    /// ``NotifyDatagram``). The environment is left intact: the watchdog and later reloads
+    /// need `NOTIFY_SOCKET` again.
     @discardableResult
     public func notify(_ state: String) -> Bool {
-        guard isEnabled else { return false }
+        guard isEnabled, let address = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }) else { return false }
+        switch NotifyDatagram.deliver(state, to: address, timeout: sendTimeout) {
+        case .sent:
+            return true
+        case .timedOut:
+            logger.warning("the service manager's notify queue stayed full; message dropped", metadata: [
+                "state": "\(state.replacingNewlines())", "waited": "\(sendTimeout)",
+            ])
+            return false
+        case .failed(let code):
+            logger.debug("sd_notify failed", metadata: [
+                "state": "\(state.replacingNewlines())", "error": "\(String(cString: strerror(code)))",
+            ])
+            return false
+        case .unsupportedAddress:
+            break
+        }
         let result = sd_notify(0, state)
         if result > 0 { return true }
         if result < 0 {

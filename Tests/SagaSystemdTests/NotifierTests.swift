@@ -39,6 +39,14 @@ extension SystemdEnvironmentTests {
         ChildScenario.report(child)
     }
 
+    @Test("a service manager that stops reading costs each notification at most the send timeout")
+    func fullQueueIsBounded() async {
+        let child = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            await ChildScenario.run(NotifierScenarios.fullQueueIsBounded)
+        }
+        ChildScenario.report(child)
+    }
+
     @Test("the notifier reports false, and neither throws nor crashes, when nobody listens")
     func noOpWhenNobodyListens() async {
         let child = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
@@ -126,6 +134,26 @@ enum NotifierScenarios {
             ]
             complaints.check(results.allSatisfy { !$0 }, "reported delivery with NOTIFY_SOCKET \(label): \(results)")
         }
+    }
+
+    static func fullQueueIsBounded(_ complaints: Complaints) async throws {
+        let listener = try NotifySocketListener()
+        setenv("NOTIFY_SOCKET", listener.path, 1)
+        let captured = CapturedLines()
+        let notifier = SystemdNotifier(logger: captured.logger(), sendTimeout: .milliseconds(50))
+        let started = ContinuousClock.now
+        // Nobody reads: the socket's queue (net.unix.max_dgram_qlen, 10 here) fills up.
+        let delivered = (0..<30).map { _ in notifier.watchdogPing() }
+        let took = ContinuousClock.now - started
+        complaints.check(delivered.prefix(5).allSatisfy { $0 }, "the first pings were not delivered: \(delivered)")
+        complaints.check(delivered.contains(false), "30 pings fit an unread queue? \(delivered)")
+        let dropped = delivered.filter { !$0 }.count
+        complaints.check(took < .milliseconds(50) * (dropped + 20), "\(dropped) dropped pings took \(took)")
+        complaints.check(captured.lines.contains { $0.contains("notify queue stayed full") }, "no warning: \(captured.lines)")
+        // Once the manager reads again, notifications go through again.
+        let queued = listener.drain()
+        complaints.check(queued.count == delivered.filter { $0 }.count, "queued \(queued.count) of \(delivered)")
+        complaints.check(notifier.stopping(), "STOPPING=1 not delivered after the queue drained")
     }
 
     static func noOpWhenNobodyListens(_ complaints: Complaints) async throws {
