@@ -27,6 +27,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CCRC32C"),
+        // The control API's one source of truth: openapi.yaml (embedded), its operations and its bodies.
+        .target(name: "SagaAPI", resources: [.embedInCode("openapi.yaml")]),
         // The log seam: producer, consumer and admin protocols and the record value types.
         .target(name: "MessageLog"),
         .target(
@@ -74,7 +76,7 @@ let package = Package(
             name: "SagaDaemon",
             dependencies: [
                 "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
-                "SagaSystemd",
+                "SagaSystemd", "SagaAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -112,6 +114,7 @@ let package = Package(
         .target(
             name: "SagaControl",
             dependencies: [
+                "SagaAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -157,8 +160,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SagaControlTests",
-            dependencies: ["SagaControl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SagaControl", "SagaAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Checks the route table and every body type against openapi.yaml.
+        .testTarget(name: "SagaAPITests", dependencies: ["SagaAPI", .product(name: "Yams", package: "Yams")]),
         // Starts the real sagad and sagactl binaries; depends on them so they are built first.
         // GRDB reads a stopped daemon's databases (the payment journal) to check the invariants;
         // SagaLog writes poison records into a stopped daemon's log (dead-letter tests).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SagaAPI
 
 /// `sagactl account …`: open accounts, read balances, deposit money.
 struct AccountCommand: ParsableCommand {
@@ -20,7 +21,7 @@ private func printAccount(_ response: ControlResponse, path: String, session: Da
     if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
     let account = try response.decode(Account.self, path: path)
     var table = TextTable([.init("ACCOUNT"), .init("BALANCE", .right)])
-    table.append([account.id, account.balance])
+    table.append([account.id, account.balance.text])
     session.printTable(table)
 }
 
@@ -42,7 +43,7 @@ struct AccountCreateCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        let request = try ControlRequest.post("/v1/accounts", json: Account(id: id, balance: balance))
+        let request = try ControlRequest(.createAccount, json: AccountRequest(id: id, balance: Amount(balance)))
         let response = try await session.client.send(request).requireSuccess()
         try printAccount(response, path: request.path, session: session)
     }
@@ -58,7 +59,7 @@ struct AccountGetCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.get("/v1/accounts/\(ControlRequest.pathSegment(id))")
+        let request = try ControlRequest(.getAccount, id)
         let response = try await session.client.send(request).requireSuccess()
         try printAccount(response, path: request.path, session: session)
     }
@@ -82,8 +83,7 @@ struct AccountDepositCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        let path = "/v1/accounts/\(ControlRequest.pathSegment(id))/deposit"
-        let request = try ControlRequest.post(path, json: DepositRequest(amount: amount))
+        let request = try ControlRequest(.deposit, id, json: DepositRequest(amount: Amount(amount)))
         let response = try await session.client.send(request).requireSuccess()
         try printAccount(response, path: request.path, session: session)
     }

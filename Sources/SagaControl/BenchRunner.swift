@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import SagaAPI
 
 /// What happened to one bench order.
 struct BenchOrderOutcome: Sendable {
@@ -89,7 +90,7 @@ struct BenchRunner: Sendable {
     /// key) and waits until it is terminal.
     func placeAndAwait(number: Int) async throws -> BenchOrderOutcome {
         var outcome = BenchOrderOutcome()
-        var request = try ControlRequest.post("/v1/orders", json: OrderRequest(amount: amount, accountID: nil))
+        var request = try ControlRequest(.createOrder, json: OrderRequest(amount: amount.map { Amount($0) }, accountID: nil))
         request.headers.append((name: "Idempotency-Key", value: "bench-\(runID)-\(number)"))
         var order: Order
         var sentAt: ContinuousClock.Instant
@@ -124,12 +125,11 @@ struct BenchRunner: Sendable {
             order = created
             break
         }
-        let path = "/v1/orders/\(ControlRequest.pathSegment(order.id))"
         let waitSeconds = OrderWatcher.timeoutParameter(terminalWait)
         var polls = 0
         while !order.isSettled && polls < maximumTerminalPolls {
             polls += 1
-            let poll = ControlRequest.get(path, query: [("wait", "terminal"), ("timeout", waitSeconds)],
+            let poll = try ControlRequest(.getOrder, order.id, query: [("wait", "terminal"), ("timeout", waitSeconds)],
                                           timeout: terminalWait + .seconds(10))
             do {
                 order = try await client.fetch(Order.self, poll)

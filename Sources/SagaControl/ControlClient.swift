@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SagaAPI
 
 /// Talks HTTP/1.1 to sagad over its Unix socket (`http+unix://`) with one AsyncHTTPClient,
 /// turning transport failures into `ControlError`s that say whether the daemon is there.

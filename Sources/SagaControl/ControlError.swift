@@ -1,4 +1,5 @@
 import Foundation
+import SagaAPI
 
 /// Everything that can make a sagactl command fail after its arguments were accepted,
 /// each with the exit code and the message the user sees.

@@ -1,13 +1,11 @@
 import Foundation
+import SagaAPI
 
-/// One request to sagad's API, independent of the HTTP library that carries it.
+/// One request to sagad's API, built from SagaAPI's route table and independent of the HTTP
+/// library that carries it.
 struct ControlRequest: Sendable {
-    enum Method: String, Sendable {
-        case get = "GET"
-        case post = "POST"
-    }
-
-    var method: Method
+    var operation: APIOperation
+    /// The concrete path, parameters filled in and percent-encoded.
     var path: String
     var query: [(name: String, value: String)] = []
     var headers: [(name: String, value: String)] = []
@@ -15,19 +13,24 @@ struct ControlRequest: Sendable {
     /// How long the whole exchange may take; long polls add their own wait on top.
     var timeout: Duration = .seconds(30)
 
-    /// A GET of `path` with optional query items (nil values are left out).
-    static func get(_ path: String, query: [(String, String?)] = [], timeout: Duration = .seconds(30)) -> ControlRequest {
-        ControlRequest(method: .get, path: path, query: Self.present(query), timeout: timeout)
+    var method: APIOperation.Method { operation.method }
+
+    /// A request for `operation` with `parameters` filled into its path in order, and query
+    /// items (nil values are left out).
+    init(
+        _ operation: APIOperation, _ parameters: String..., query: [(String, String?)] = [], timeout: Duration = .seconds(30)
+    ) throws {
+        self.operation = operation
+        self.path = try operation.path(parameters)
+        self.query = query.compactMap { name, value in value.map { (name: name, value: $0) } }
+        self.timeout = timeout
     }
 
-    /// A POST of `path` with `body` encoded as its JSON body.
-    static func post<Body: Encodable>(_ path: String, json body: Body) throws -> ControlRequest {
-        ControlRequest(method: .post, path: path, body: try JSONEncoder().encode(body))
-    }
-
-    /// A POST of `path` without a body.
-    static func post(_ path: String) -> ControlRequest {
-        ControlRequest(method: .post, path: path)
+    /// A request for `operation` with `body` encoded as its JSON body.
+    init<Body: APISchema>(_ operation: APIOperation, _ parameters: String..., json body: Body) throws {
+        self.operation = operation
+        self.path = try operation.path(parameters)
+        self.body = try JSONEncoder().encode(body)
     }
 
     /// The path and percent-encoded query, as sent on the request line.
@@ -37,21 +40,10 @@ struct ControlRequest: Sendable {
         return path + "?" + pairs.joined(separator: "&")
     }
 
-    /// Percent-encodes one path segment, such as an order id.
-    static func pathSegment(_ text: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#;")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
     private static func encodeQueryPart(_ text: String) -> String {
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "&=+#")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
-    private static func present(_ query: [(String, String?)]) -> [(name: String, value: String)] {
-        query.compactMap { name, value in value.map { (name: name, value: $0) } }
     }
 }
 

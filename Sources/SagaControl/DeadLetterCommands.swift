@@ -1,4 +1,5 @@
 import ArgumentParser
+import SagaAPI
 
 /// `sagactl dlq …`: list and replay dead-lettered records.
 struct DeadLetterCommand: ParsableCommand {
@@ -24,17 +25,12 @@ struct DeadLetterListCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.get("/v1/dlq", query: [("limit", limit.map(String.init))])
+        let request = try ControlRequest(.listDeadLetters, query: [("limit", limit.map(String.init))])
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let page = try response.decode(RecordPage.self, path: request.path)
         session.printTable(LogPresenter().deadLetterTable(page.records))
     }
-}
-
-/// The body of `POST /v1/dlq/replay`.
-private struct ReplayRequest: Encodable {
-    var topic: String?
 }
 
 /// `sagactl dlq replay`: POST /v1/dlq/replay.
@@ -48,7 +44,7 @@ struct DeadLetterReplayCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        let request = try ControlRequest.post("/v1/dlq/replay", json: ReplayRequest(topic: topic))
+        let request = try ControlRequest(.replayDeadLetters, json: ReplayRequest(topic: topic))
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let result = try response.decode(ReplayResult.self, path: request.path)

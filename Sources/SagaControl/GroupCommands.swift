@@ -1,4 +1,5 @@
 import ArgumentParser
+import SagaAPI
 
 /// `sagactl groups`: GET /v1/groups.
 struct GroupsCommand: DaemonCommand {
@@ -11,7 +12,7 @@ struct GroupsCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.get("/v1/groups")
+        let request = try ControlRequest(.listGroups)
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let list = try response.decode(GroupLagList.self, path: request.path)
@@ -36,8 +37,8 @@ struct GroupCommand: ParsableCommand {
 }
 
 /// Posts a pause or resume and prints the group's new state.
-private func changeGroupState(_ group: String, action: String, session: DaemonSession) async throws {
-    let request = ControlRequest.post("/v1/groups/\(ControlRequest.pathSegment(group))/\(action)")
+private func changeGroupState(_ group: String, action: APIOperation, session: DaemonSession) async throws {
+    let request = try ControlRequest(action, group)
     let response = try await session.client.send(request).requireSuccess()
     if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
     let state = try response.decode(GroupState.self, path: request.path)
@@ -55,7 +56,7 @@ struct GroupPauseCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        try await changeGroupState(group, action: "pause", session: session)
+        try await changeGroupState(group, action: .pauseGroup, session: session)
     }
 }
 
@@ -70,14 +71,12 @@ struct GroupResumeCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        try await changeGroupState(group, action: "resume", session: session)
+        try await changeGroupState(group, action: .resumeGroup, session: session)
     }
 }
 
 /// Where `group reset` moves the committed offsets.
-enum ResetTarget: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case earliest, latest, offset
-}
+extension GroupResetRequest.Target: ExpressibleByArgument {}
 
 /// `sagactl group reset GROUP --to …`: POST /v1/groups/{group}/reset.
 struct GroupResetCommand: DaemonCommand {
@@ -91,7 +90,7 @@ struct GroupResetCommand: DaemonCommand {
     var group: String
 
     @Option(help: ArgumentHelp("earliest, latest or offset.", valueName: "target"))
-    var to: ResetTarget
+    var to: GroupResetRequest.Target
 
     @Option(help: ArgumentHelp("The offset to move to (with --to offset).", valueName: "n"))
     var offset: Int?
@@ -108,8 +107,8 @@ struct GroupResetCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        let path = "/v1/groups/\(ControlRequest.pathSegment(group))/reset"
-        let request = try ControlRequest.post(path, json: GroupResetRequest(to: to.rawValue, offset: offset, topic: topic))
+        let body = GroupResetRequest(to: to, offset: offset.map(Int64.init), topic: topic)
+        let request = try ControlRequest(.resetGroup, group, json: body)
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let list = try response.decode(GroupLagList.self, path: request.path)

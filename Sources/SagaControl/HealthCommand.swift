@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SagaAPI
 
 /// `sagactl health`: GET /healthz and /readyz; exits 1 unless both say ok.
 struct HealthCommand: DaemonCommand {
@@ -15,11 +16,12 @@ struct HealthCommand: DaemonCommand {
         var failing: [String] = []
         var table = TextTable([.init("PROBE"), .init("STATUS"), .init("CHECKS")])
         var bodies: [String: Any] = [:]
-        for probe in ["healthz", "readyz"] {
-            let response = try await session.client.send(.get("/\(probe)"))
-            guard let report = try? response.decode(HealthReport.self, path: "/\(probe)") else {
+        for (probe, operation) in [("healthz", APIOperation.health), ("readyz", .ready)] {
+            let request = try ControlRequest(operation)
+            let response = try await session.client.send(request)
+            guard let report = try? response.decode(Health.self, path: request.path) else {
                 throw response.isSuccess
-                    ? ControlError.undecodableResponse(path: "/\(probe)", reason: "not a health report")
+                    ? ControlError.undecodableResponse(path: request.path, reason: "not a health report")
                     : response.rejection()
             }
             bodies[probe] = (try? JSONSerialization.jsonObject(with: response.body)) ?? [:]

@@ -1,3 +1,5 @@
+import SagaAPI
+
 /// Turns the log's partitions, consumer groups and records into human-readable output.
 struct LogPresenter {
     var timestamps = TimestampFormatter(includeMilliseconds: true)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SagaAPI
 
 /// `sagactl notifications`: GET /v1/notifications.
 struct NotificationsCommand: DaemonCommand {
@@ -21,7 +22,7 @@ struct NotificationsCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.get("/v1/notifications", query: [("order_id", order), ("limit", limit.map(String.init))])
+        let request = try ControlRequest(.listNotifications, query: [("order_id", order), ("limit", limit.map(String.init))])
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let list = try response.decode(NotificationList.self, path: request.path)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SagaAPI
 
 /// `sagactl order …`: place, read, list, cancel and watch orders.
 struct OrderCommand: ParsableCommand {
@@ -53,7 +54,7 @@ struct OrderCreateCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        var request = try ControlRequest.post("/v1/orders", json: OrderRequest(amount: amount, accountID: account))
+        var request = try ControlRequest(.createOrder, json: OrderRequest(amount: amount.map { Amount($0) }, accountID: account))
         if let idempotencyKey { request.headers.append((name: "Idempotency-Key", value: idempotencyKey)) }
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
@@ -73,7 +74,7 @@ struct OrderGetCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.get("/v1/orders/\(ControlRequest.pathSegment(id))")
+        let request = try ControlRequest(.getOrder, id)
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let order = try response.decode(Order.self, path: request.path)
@@ -115,7 +116,7 @@ struct OrderListCommand: DaemonCommand {
         var bodies: [Data] = []
         var nextAfter: String?
         repeat {
-            let request = ControlRequest.get("/v1/orders", query: [
+            let request = try ControlRequest(.listOrders, query: [
                 ("status", status), ("limit", limit.map(String.init)), ("after", cursor),
             ])
             let response = try await session.client.send(request).requireSuccess()
@@ -151,7 +152,7 @@ struct OrderCancelCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.post("/v1/orders/\(ControlRequest.pathSegment(id))/cancel")
+        let request = try ControlRequest(.cancelOrder, id)
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let order = try response.decode(Order.self, path: request.path)

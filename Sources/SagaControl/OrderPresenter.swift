@@ -1,3 +1,5 @@
+import SagaAPI
+
 /// Turns orders into the human-readable lines sagactl prints.
 struct OrderPresenter {
     var timestamps = TimestampFormatter()
@@ -9,7 +11,7 @@ struct OrderPresenter {
             .init("ID"), .init("STATUS"), .init("AMOUNT", .right), .init("ACCOUNT"), .init("CREATED"),
         ])
         for order in orders {
-            table.append([order.id, order.status, order.amount, order.accountID, timestamps.format(order.createdAt)])
+            table.append([order.id, order.status, order.amount.text, order.accountID, timestamps.format(order.createdAt)])
         }
         return table
     }
@@ -19,7 +21,7 @@ struct OrderPresenter {
         var fields = TextTable([.init("FIELD"), .init("VALUE")])
         fields.append(["id", order.id])
         fields.append(["status", order.status])
-        fields.append(["amount", order.amount])
+        fields.append(["amount", order.amount.text])
         fields.append(["account", order.accountID])
         fields.append(["created", timestamps.format(order.createdAt)])
         fields.append(["updated", timestamps.format(order.updatedAt)])

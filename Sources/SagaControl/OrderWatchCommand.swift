@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SagaAPI
 
 /// `sagactl order watch ID`: prints each status change of an order as it happens.
 struct OrderWatchCommand: DaemonCommand {
@@ -29,14 +30,13 @@ struct OrderWatchCommand: DaemonCommand {
     func perform(with session: DaemonSession) async throws {
         let watcher = OrderWatcher(overallTimeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
         let presenter = OrderPresenter()
-        let path = "/v1/orders/\(ControlRequest.pathSegment(id))"
         let client = session.client
         let wantsJSON = session.wantsJSON
         _ = try await watcher.watch(
             orderID: id,
             fetch: { seen, wait in
-                let request = ControlRequest.get(
-                    path,
+                let request = try ControlRequest(
+                    .getOrder, id,
                     query: [("wait", "change"), ("seen", String(seen)), ("timeout", OrderWatcher.timeoutParameter(wait))],
                     timeout: wait + .seconds(10))
                 return try await client.fetch(Order.self, request)

@@ -1,4 +1,5 @@
 import Foundation
+import SagaAPI
 
 /// Follows one order until it settles by long-polling for history changes, reporting each
 /// history entry exactly once, in order.

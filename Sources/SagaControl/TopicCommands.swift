@@ -1,4 +1,5 @@
 import ArgumentParser
+import SagaAPI
 
 /// `sagactl topics`: GET /v1/topics.
 struct TopicsCommand: DaemonCommand {
@@ -18,7 +19,7 @@ struct TopicsCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
 
     func perform(with session: DaemonSession) async throws {
-        let request = ControlRequest.get("/v1/topics")
+        let request = try ControlRequest(.listTopics)
         let response = try await session.client.send(request).requireSuccess()
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let list = try response.decode(PartitionList.self, path: request.path)
@@ -64,23 +65,22 @@ struct TailCommand: DaemonCommand {
     }
 
     func perform(with session: DaemonSession) async throws {
-        let all = try await session.client.fetch(PartitionList.self, .get("/v1/topics")).partitions
+        let all = try await session.client.fetch(PartitionList.self, ControlRequest(.listTopics)).partitions
         let selected = all.filter { $0.topic == topic && (partition == nil || $0.partition == partition) }
         guard !selected.isEmpty else {
             let what = partition.map { "topic \(topic) has no partition \($0)" } ?? "no topic \(topic)"
             throw ControlError.notFound("\(what) (see 'sagactl topics')")
         }
-        let path = "/v1/topics/\(ControlRequest.pathSegment(topic))/records"
         let client = session.client
         let tail = RecordTail(
             follow: follow, latest: fromBeginning ? nil : last,
             starts: Dictionary(uniqueKeysWithValues: selected.map {
-                ($0.partition, fromBeginning ? $0.startOffset : max($0.startOffset, $0.endOffset - last))
+                ($0.partition, fromBeginning ? $0.startOffset : max($0.startOffset, $0.endOffset - Int64(last)))
             }))
         let presenter = LogPresenter()
         try await tail.run(
             fetch: { partition, offset, limit in
-                try await client.fetch(RecordPage.self, .get(path, query: [
+                try await client.fetch(RecordPage.self, ControlRequest(.peekRecords, topic, query: [
                     ("partition", String(partition)), ("offset", String(offset)), ("limit", String(limit)),
                 ])).records
             },
@@ -98,13 +98,13 @@ struct TailCommand: DaemonCommand {
 /// order (the first pass only its `latest` records, when set). At the end it stops, or with
 /// `follow` waits `pollInterval` and asks again.
 struct RecordTail: Sendable {
-    typealias Fetch = @Sendable (_ partition: Int, _ offset: Int, _ limit: Int) async throws -> [LogRecord]
+    typealias Fetch = @Sendable (_ partition: Int, _ offset: Int64, _ limit: Int) async throws -> [LogRecord]
 
     var follow: Bool
     /// How many records the first pass prints (the newest); `nil` prints them all.
     var latest: Int?
     /// The offset to start at, per partition.
-    var starts: [Int: Int]
+    var starts: [Int: Int64]
     var pageSize = 100
     var pollInterval: Duration = .milliseconds(500)
 

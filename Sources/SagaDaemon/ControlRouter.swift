@@ -3,9 +3,12 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SagaAPI
 
-/// Builds the control API's router: the routes of openapi.yaml, a 405 (with `Allow`) for a
-/// known path with the wrong method, and every error turned into an RFC 9457 problem body.
+/// Builds the control API's router from SagaAPI's route table: one handler per operation of
+/// openapi.yaml (the switch is exhaustive, so an operation without a handler does not compile),
+/// a 405 (with `Allow`) for a known path with the wrong method, and every error turned into an
+/// RFC 9457 problem body.
 enum ControlRouter {
     static let maxBodyBytes = 64 * 1024
     typealias Context = BasicRequestContext
@@ -13,54 +16,64 @@ enum ControlRouter {
 
     static func build(_ daemon: DaemonContext) -> Router<Context> {
         let router = Router(context: Context.self)
-        let table = RouteTable()
-        router.add(middleware: ProblemMiddleware(table: table, logger: daemon.logger))
-        OrderRoutes.register(on: table, daemon)
-        AccountRoutes.register(on: table, daemon)
-        LogRoutes.register(on: table, daemon)
-        HealthRoutes.register(on: table, daemon)
-        for route in table.routes { router.on(RouterPath(route.path), method: route.method, use: route.handler) }
+        router.add(middleware: ProblemMiddleware(logger: daemon.logger))
+        let orders = OrderRoutes(daemon: daemon)
+        let accounts = AccountRoutes(daemon: daemon)
+        let log = LogRoutes(daemon: daemon)
+        let health = HealthRoutes(daemon: daemon)
+        for operation in APIOperation.allCases {
+            let handler: Handler = switch operation {
+            case .createOrder: orders.create
+            case .listOrders: orders.list
+            case .getOrder: orders.get
+            case .cancelOrder: orders.cancel
+            case .listNotifications: orders.notifications
+            case .createAccount: accounts.create
+            case .getAccount: accounts.get
+            case .deposit: accounts.deposit
+            case .listTopics: log.topics
+            case .peekRecords: log.records
+            case .listGroups: log.groups
+            case .pauseGroup: log.pause
+            case .resumeGroup: log.resume
+            case .resetGroup: log.reset
+            case .listDeadLetters: log.deadLetters
+            case .replayDeadLetters: log.replay
+            case .health: health.liveness
+            case .ready: health.readiness
+            case .metrics: health.metrics
+            case .openapi: health.document
+            }
+            router.on(RouterPath(operation.pathTemplate { ":\($0)" }), method: operation.method.http, use: handler)
+        }
         return router
     }
 
     /// A JSON response with `status`.
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    static func json(
+        _ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:],
+        contentType: String = "application/json"
+    ) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var fields = headers
-        fields[.contentType] = "application/json"
+        fields[.contentType] = contentType
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
 
-/// The registered routes, kept so that a wrong method can be told apart from a wrong path.
-final class RouteTable: @unchecked Sendable {
-    struct Route {
-        var method: HTTPRequest.Method
-        var path: String
-        var handler: ControlRouter.Handler
-    }
-
-    private(set) var routes: [Route] = []
-
-    func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping ControlRouter.Handler) {
-        routes.append(Route(method: method, path: path, handler: handler))
-    }
-
-    /// Methods registered for a concrete request path (`:name` segments match anything).
-    func methods(matching path: String) -> [HTTPRequest.Method] {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        return routes.filter { route in
-            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
-            return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
-        }.map(\.method)
+extension APIOperation.Method {
+    var http: HTTPRequest.Method {
+        switch self {
+        case .get: .get
+        case .post: .post
+        }
     }
 }
 
 /// Turns every error into a problem response, and a 404 of a known path into a 405.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = ControlRouter.Context
-    let table: RouteTable
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -68,12 +81,13 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             var problem = Problem.from(error)
+            var headers: HTTPFields = [:]
             if problem.kind == .notFound, case let error as HTTPError = error, error.status == .notFound {
-                let allowed = table.methods(matching: request.uri.path)
+                let allowed = Self.methods(matching: request.uri.path)
                 if !allowed.isEmpty {
                     let list = allowed.map(\.rawValue).joined(separator: ", ")
-                    problem = Problem(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(list)",
-                                      headers: [.allow: list])
+                    problem = Problem(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(list)")
+                    headers[.allow] = list
                 } else {
                     problem = Problem(.notFound, "no resource at \(request.uri.path)")
                 }
@@ -83,8 +97,17 @@ struct ProblemMiddleware: RouterMiddleware {
                     "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
                 ])
             }
-            return try problem.response(from: request, context: context)
+            return try problem.response(for: request, headers: headers)
         }
+    }
+
+    /// The methods of the operations whose path template matches a concrete request path.
+    static func methods(matching path: String) -> [APIOperation.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return APIOperation.allCases.filter { operation in
+            let pattern = operation.pathTemplate.split(separator: "/", omittingEmptySubsequences: true)
+            return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }.map(\.method)
     }
 }
 

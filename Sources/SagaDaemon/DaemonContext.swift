@@ -1,5 +1,6 @@
 import Logging
 import Prometheus
+import SagaAPI
 import SagaMessaging
 import Synchronization
 

@@ -1,32 +1,35 @@
 import Hummingbird
 import NIOCore
+import SagaAPI
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`.
-enum HealthRoutes {
-    static func register(on table: RouteTable, _ daemon: DaemonContext) {
-        table.add(.get, "/healthz") { _, _ in
-            let checks = await daemon.healthChecks()
-            let healthy = checks.values.allSatisfy { $0 == "ok" }
-            return try ControlRouter.json(HealthJSON(status: healthy ? "ok" : "failing", checks: checks),
-                                          status: healthy ? .ok : .serviceUnavailable)
-        }
+struct HealthRoutes: Sendable {
+    typealias Context = ControlRouter.Context
+    let daemon: DaemonContext
 
-        table.add(.get, "/readyz") { _, _ in
-            let phase = daemon.phase
-            let ready = phase == .ready || phase == .reloading
-            return try ControlRouter.json(HealthJSON(status: ready ? "ok" : phase.rawValue, checks: ["phase": phase.rawValue]),
-                                          status: ready ? .ok : .serviceUnavailable)
-        }
+    @Sendable func liveness(_ request: Request, _ context: Context) async throws -> Response {
+        let checks = await daemon.healthChecks()
+        let healthy = checks.values.allSatisfy { $0 == "ok" }
+        return try ControlRouter.json(Health(status: healthy ? "ok" : "failing", checks: checks),
+                                      status: healthy ? .ok : .serviceUnavailable)
+    }
 
-        table.add(.get, "/metrics") { _, _ in
-            await MetricsExporter.refresh(daemon)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: MetricsExporter.exposition(daemon.metrics))))
-        }
+    @Sendable func readiness(_ request: Request, _ context: Context) async throws -> Response {
+        let phase = daemon.phase
+        let ready = phase == .ready || phase == .reloading
+        return try ControlRouter.json(Health(status: ready ? "ok" : phase.rawValue, checks: ["phase": phase.rawValue]),
+                                      status: ready ? .ok : .serviceUnavailable)
+    }
 
-        table.add(.get, "/openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml"],
-                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
-        }
+    @Sendable func metrics(_ request: Request, _ context: Context) async throws -> Response {
+        await MetricsExporter.refresh(daemon)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: MetricsExporter.exposition(daemon.metrics))))
+    }
+
+    /// The spec itself: the bytes of openapi.yaml embedded in SagaAPI.
+    @Sendable func document(_ request: Request, _ context: Context) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: APIDocument.contentType],
+                 body: .init(byteBuffer: ByteBuffer(bytes: APIDocument.yaml)))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SagaAPI
 import Testing
 @testable import SagaControl
 

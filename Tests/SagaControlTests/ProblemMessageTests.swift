@@ -1,4 +1,5 @@
 import Foundation
+import SagaAPI
 import Testing
 @testable import SagaControl
 
@@ -53,9 +54,8 @@ struct ProblemMessageTests {
     }
 
     @Test("the request line percent-encodes path segments and query values")
-    func uriEncoding() {
-        let request = ControlRequest.get("/v1/orders/\(ControlRequest.pathSegment("a/b c"))",
-                                         query: [("after", "x&y=z"), ("status", nil), ("limit", "5")])
+    func uriEncoding() throws {
+        let request = try ControlRequest(.getOrder, "a/b c", query: [("after", "x&y=z"), ("status", nil), ("limit", "5")])
         #expect(request.uri == "/v1/orders/a%2Fb%20c?after=x%26y%3Dz&limit=5")
     }
 }

@@ -14,7 +14,7 @@ struct UnreachableDaemonTests {
     func missingSocket() async throws {
         let path = "/tmp/no-sagad-\(UUID().uuidString.prefix(8)).sock"
         let client = ControlClient(socketPath: path)
-        let error = await #expect(throws: ControlError.self) { _ = try await client.send(.get("/healthz")) }
+        let error = await #expect(throws: ControlError.self) { _ = try await client.send(ControlRequest(.health)) }
         await client.shutdown()
         #expect(error == .daemonUnreachable(socketPath: path, reason: "No such file or directory"))
         #expect(error?.exitCode == 69)
@@ -28,7 +28,7 @@ struct UnreachableDaemonTests {
         let descriptor = try TestSockets.boundUnixSocket(at: path)
         defer { close(descriptor); unlink(path) }
         let client = ControlClient(socketPath: path)
-        let error = await #expect(throws: ControlError.self) { _ = try await client.send(.get("/v1/topics")) }
+        let error = await #expect(throws: ControlError.self) { _ = try await client.send(ControlRequest(.listTopics)) }
         await client.shutdown()
         #expect(error == .daemonUnreachable(socketPath: path, reason: "Connection refused"))
         #expect(error?.exitCode == 69)

@@ -1,13 +1,8 @@
 import Foundation
+import SagaAPI
 
-/// An RFC 9457 problem body (`application/problem+json`), the way sagad reports every error.
-struct Problem: Codable, Sendable, Equatable {
-    var type: String
-    var title: String
-    var status: Int
-    var detail: String?
-    var instance: String?
-
+/// How sagactl shows the problems sagad reports.
+extension Problem {
     /// The line sagactl prints for this problem: `sagactl: <title>: <detail>`.
     var message: String {
         guard let detail, !detail.isEmpty, detail != title else { return "sagactl: \(title)" }

@@ -1,0 +1,68 @@
+import CheckoutService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MessageLog
+import NIOCore
+import OrderService
+import SagaAPI
+import SagaMessaging
+
+/// The daemon's side of RFC 9457 problems: which problem each error is, and its response.
+extension Problem {
+    /// The problem for any error a handler let through.
+    static func from(_ error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem: return problem
+        case let error as OrderError:
+            switch error {
+            case .notFound: return Problem(.notFound, error.description)
+            case .cannotCancel: return Problem(.cannotCancel, error.description)
+            case .overloaded: return Problem(.overloaded, error.description)
+            case .invalidAmount, .invalidAccount: return Problem(.validation, error.description)
+            case .idempotencyKeyReused: return Problem(.idempotencyKeyReused, error.description)
+            }
+        case let error as CheckoutError:
+            switch error {
+            case .accountNotFound: return Problem(.notFound, error.description)
+            case .accountExists: return Problem(.conflict, error.description)
+            case .invalidAccountID, .invalidAmount: return Problem(.validation, error.description)
+            }
+        case let error as any MessageLogError:
+            switch error.kind {
+            case .notFound: return Problem(.notFound, error.description)
+            case .invalidRequest: return Problem(.validation, error.description)
+            case .groupHasMembers: return Problem(.groupActive, error.description)
+            case .storageInUse, .unavailable: return Problem(.unavailable, error.description)
+            }
+        case let error as DeadLetterError:
+            switch error {
+            case .unknownTopic: return Problem(.notFound, error.description)
+            }
+        case let error as Money.ParseError:
+            return Problem(.validation, error.description)
+        case is NIOTooManyBytesError:
+            return Problem(.payloadTooLarge, "the body exceeds \(ControlRouter.maxBodyBytes) bytes")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return Problem(.notFound, error.body ?? "no such resource")
+            case .contentTooLarge: return Problem(.payloadTooLarge, error.body ?? "the body is too large")
+            case .badRequest: return Problem(.badRequest, error.body ?? "bad request")
+            default: return Problem(.internalError, error.body ?? "\(error.status)")
+            }
+        default:
+            return Problem(.internalError, "the request could not be completed; see the daemon's log")
+        }
+    }
+
+    /// The `application/problem+json` response for `request`; an overload also says when to
+    /// retry (`Retry-After: 1`).
+    func response(for request: Request, headers: HTTPFields = [:]) throws -> Response {
+        var problem = self
+        problem.instance = request.uri.path
+        var fields = headers
+        if kind == .overloaded { fields[.retryAfter] = "1" }
+        return try ControlRouter.json(
+            problem, status: HTTPResponse.Status(code: status), headers: fields, contentType: "application/problem+json")
+    }
+}

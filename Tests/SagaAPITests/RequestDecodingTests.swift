@@ -1,0 +1,77 @@
+import Foundation
+import SagaAPI
+import Testing
+
+/// A request body that does not fit gets a problem naming the field and saying what is wrong.
+@Suite struct RequestDecodingTests {
+    /// Refuses "0" and anything that is not digits with at most two decimals, as `Money` does.
+    static let parser = AmountParser { text in
+        struct Refused: Error, CustomStringConvertible { var description: String }
+        guard let value = Double(text), text.allSatisfy({ $0.isNumber || $0 == "." }) else {
+            throw Refused(description: "'\(text)' is not a decimal amount like \"12.34\"")
+        }
+        return Int64((value * 100).rounded())
+    }
+
+    func problem<Body: APIRequestBody>(_ type: Body.Type, _ json: String) -> Problem? {
+        do {
+            _ = try RequestDecoding.decode(type, from: Data(json.utf8), amounts: Self.parser)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func aBodyThatIsNotAJSONObjectIs400() {
+        #expect(problem(OrderRequest.self, "{not json")?.kind == .invalidJSON)
+        #expect(problem(OrderRequest.self, "{not json")?.detail == "the body is not valid JSON")
+        #expect(problem(OrderRequest.self, "[1,2]")?.detail == "the body must be a JSON object")
+        #expect(problem(OrderRequest.self, "[1,2]")?.status == 400)
+    }
+
+    @Test func aFieldOfTheWrongTypeIsNamedWithWhatItMustBe() {
+        #expect(problem(OrderRequest.self, #"{"amount": 12.5}"#)?.detail == #"'amount' must be a decimal string such as "12.34""#)
+        #expect(problem(OrderRequest.self, #"{"account_id": 7}"#)?.detail == "'account_id' must be a string")
+        #expect(problem(GroupResetRequest.self, #"{"to": "offset", "offset": "x"}"#)?.detail == "'offset' must be a whole number")
+        #expect(problem(OrderRequest.self, #"{"amount": true}"#)?.status == 422)
+        #expect(problem(GroupResetRequest.self, #"{"to": "offset", "offset": 1.5}"#)?.detail == "'offset' must be a whole number")
+        #expect(problem(GroupResetRequest.self, #"{"to": "offset", "offset": 1e30}"#)?.detail == "'offset' must be a whole number")
+    }
+
+    @Test func amountsAreCheckedByTheParserWhereTheyAreDecoded() throws {
+        #expect(problem(DepositRequest.self, #"{"amount": "1e3"}"#)?.detail == #"'amount': '1e3' is not a decimal amount like "12.34""#)
+        let body = try RequestDecoding.decode(DepositRequest.self, from: Data(#"{"amount": "12.34"}"#.utf8), amounts: Self.parser)
+        #expect(body.amount.cents == 1234)
+        #expect(body.amount.text == "12.34")
+    }
+
+    @Test func missingUnknownAndOutOfRangeFieldsAreNamed() {
+        #expect(problem(AccountRequest.self, #"{"id": "a"}"#)?.detail == "'balance' is required")
+        #expect(problem(AccountRequest.self, #"{"id": null, "balance": "1"}"#)?.detail == "'id' is required")
+        #expect(problem(OrderRequest.self, #"{"amount": "5", "extra": 1}"#)?.detail == "unknown field 'extra'; allowed: account_id, amount")
+        #expect(problem(GroupResetRequest.self, #"{"to": "never"}"#)?.detail == "'to' must be one of earliest, latest, offset, not 'never'")
+        #expect(problem(GroupResetRequest.self, #"{"to": 3}"#)?.detail == "'to' must be one of earliest, latest, offset")
+    }
+
+    @Test func nullOptionalFieldsAreAbsent() throws {
+        let body = try RequestDecoding.decode(OrderRequest.self, from: Data(#"{"amount": null}"#.utf8), amounts: Self.parser)
+        #expect(body.amount == nil)
+    }
+}
+
+/// The route table fills and encodes path parameters, and serves the spec's own bytes.
+@Suite struct APIOperationTests {
+    @Test func pathsFillParametersAsEncodedSegments() throws {
+        #expect(try APIOperation.getOrder.path("a/b c") == "/v1/orders/a%2Fb%20c")
+        #expect(try APIOperation.resetGroup.path("order") == "/v1/groups/order/reset")
+        #expect(try APIOperation.listOrders.path() == "/v1/orders")
+        #expect(throws: APIOperation.PathError.self) { try APIOperation.getOrder.path() }
+        #expect(APIOperation.peekRecords.pathTemplate { ":\($0)" } == "/v1/topics/:name/records")
+    }
+
+    @Test func theEmbeddedDocumentIsTheFileInTheRepository() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/SagaAPI/openapi.yaml")
+        #expect(APIDocument.yaml == Array(try Data(contentsOf: file)))
+    }
+}
