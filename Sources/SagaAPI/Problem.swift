@@ -42,6 +42,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case idempotencyKeyReused = "idempotency-key-reused"
     case payloadTooLarge = "payload-too-large"
     case overloaded = "overloaded"
+    case tooManyConnections = "too-many-connections"
+    case requestTimeout = "request-timeout"
     case groupActive = "group-active"
     case unavailable = "unavailable"
     case internalError = "internal-error"
@@ -59,7 +61,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .methodNotAllowed: 405
         case .conflict, .cannotCancel, .idempotencyKeyReused, .groupActive: 409
         case .payloadTooLarge: 413
-        case .overloaded, .unavailable: 503
+        case .overloaded, .unavailable, .tooManyConnections: 503
+        case .requestTimeout: 408
         case .internalError: 500
         }
     }
@@ -78,6 +81,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .idempotencyKeyReused: "Idempotency key reused with a different request"
         case .payloadTooLarge: "Request body too large"
         case .overloaded: "Too many orders in flight"
+        case .tooManyConnections: "Too many connections"
+        case .requestTimeout: "Request body did not arrive in time"
         case .groupActive: "Consumer group is running"
         case .unavailable: "Service unavailable"
         case .internalError: "Internal error"

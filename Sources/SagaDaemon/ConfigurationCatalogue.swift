@@ -37,6 +37,15 @@ extension DaemonConfiguration {
                 """, parse: Parse.socketPath, describe: { $0.resolvedControlSocket }),
             .init("control.socket_mode", \.control.socketMode, "File mode of the socket when sagad binds it (octal).",
                   parse: Parse.fileMode, describe: { "0" + String($0.control.socketMode, radix: 8) }),
+            .init("control.max_connections", \.control.maxConnections, """
+                Connections open at once on all listeners. The next one is answered 503 (a problem body
+                with Retry-After) and closed at once, so idle connections cannot use up file descriptors.
+                """, parse: Parse.integer(1...1_000_000)),
+            .init("control.request_timeout_ms", \.control.requestTimeout, """
+                A connection that sends nothing (or stops inside a request head) this long is closed, and a
+                request body must arrive within it (else 408). Requests being answered, long polls included,
+                are never cut.
+                """, parse: Parse.milliseconds(min: 100, max: 3_600_000), describe: { Parse.describeMilliseconds($0.control.requestTimeout) }),
         ]),
         .init("http", component: "ControlServer: the optional TCP listener", [
             .init("http.listen", \.control.httpListen, """

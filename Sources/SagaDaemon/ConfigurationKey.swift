@@ -153,9 +153,9 @@ enum Parse {
     }
 
     /// Whole milliseconds as a `Duration`.
-    static func milliseconds(max: Int64) -> @Sendable (String) throws(Invalid) -> Duration {
+    static func milliseconds(min: Int64 = 0, max: Int64) -> @Sendable (String) throws(Invalid) -> Duration {
         { (text) throws(Invalid) in
-            let value: Int64 = try integer(0...max)(text)
+            let value: Int64 = try integer(min...max)(text)
             return .milliseconds(value)
         }
     }

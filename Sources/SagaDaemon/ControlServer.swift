@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import SagaSystemd
@@ -13,18 +14,28 @@ enum ControlServer {
         configuration: DaemonConfiguration, daemon: DaemonContext, onReady: @escaping @Sendable (String) -> Void
     ) throws -> [any Service] {
         let router = ControlRouter.build(daemon)
+        let settings = configuration.control
+        RequestDeadline.milliseconds.store(Int(settings.requestTimeout.components.seconds * 1000
+            + settings.requestTimeout.components.attoseconds / 1_000_000_000_000_000), ordering: .relaxed)
+        // One count for every listener: the limit is on sagad's descriptors, not per socket.
+        let connections = ConnectionCount(limit: settings.maxConnections)
+        let server = GuardedHTTP1Channel.builder(connections: connections, idleTimeout: settings.requestTimeout)
         var services: [any Service] = []
         if let descriptor = try SocketActivation.inheritedListener(named: "control") {
-            services.append(InheritedSocketServer(descriptor: descriptor, responder: router.buildResponder(), logger: daemon.logger) {
+            services.append(InheritedSocketServer(
+                descriptor: descriptor, responder: router.buildResponder(), logger: daemon.logger,
+                connections: connections, idleTimeout: settings.requestTimeout
+            ) {
                 onReady("the socket passed by systemd (fd \(descriptor))")
             })
         } else {
-            services.append(try boundSocketServer(configuration: configuration, daemon: daemon, router: router, onReady: onReady))
+            services.append(try boundSocketServer(
+                configuration: configuration, daemon: daemon, router: router, server: server, onReady: onReady))
         }
         if let listen = configuration.control.httpListen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             services.append(Application(
-                router: router,
+                router: router, server: server,
                 configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sagad"),
                 logger: daemon.logger))
         }
@@ -34,13 +45,13 @@ enum ControlServer {
     /// Hummingbird bound to `control.socket`, with the configured mode once it listens.
     private static func boundSocketServer(
         configuration: DaemonConfiguration, daemon: DaemonContext, router: Router<BasicRequestContext>,
-        onReady: @escaping @Sendable (String) -> Void
+        server: HTTPServerBuilder, onReady: @escaping @Sendable (String) -> Void
     ) throws -> any Service {
         let path = configuration.resolvedControlSocket
         let mode = configuration.control.socketMode
         try ControlSocket.prepare(path)
         return Application(
-            router: router,
+            router: router, server: server,
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: path), serverName: "sagad"),
             onServerRunning: { _ in
                 do { try ControlSocket.setMode(path, mode) } catch {

@@ -51,6 +51,10 @@ public struct ControlSettings: Sendable, Equatable {
     /// `nil` means `<state_dir>/run/sagad.sock`.
     public var socket: String? = nil
     public var socketMode: UInt16 = 0o660
+    /// Connections open at once on all listeners; the next is refused with a 503 problem.
+    public var maxConnections = 1024
+    /// A connection silent this long is closed; a request body must arrive within it.
+    public var requestTimeout: Duration = .seconds(30)
     /// `host:port` of an optional TCP listener; `nil` keeps it off.
     public var httpListen: String? = nil
     public var httpAllowRemote = false

@@ -13,12 +13,14 @@ struct InheritedSocketServer: Service {
     let descriptor: Int32
     let responder: RouterResponder<BasicRequestContext>
     let logger: Logger
+    let connections: ConnectionCount
+    let idleTimeout: Duration
     let onReady: @Sendable () -> Void
 
     func run() async throws {
         let responder = self.responder
         let logger = self.logger
-        let http = HTTP1Channel(responder: { request, writer, channel in
+        let http = GuardedHTTP1Channel(responder: { request, writer, channel in
             let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
             var response: Response
             do {
@@ -28,7 +30,7 @@ struct InheritedSocketServer: Service {
             }
             response.headers[.server] = "sagad"
             try await writer.write(response: response.head, body: response.body)
-        })
+        }, connections: connections, idleTimeout: idleTimeout)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .bind(NIOBSDSocket.Handle(descriptor), serverBackPressureStrategy: nil) { channel in

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SagaAPI
+import Synchronization
 
 extension Request {
     /// The body decoded straight into its API type (at most `ControlRouter.maxBodyBytes`,
@@ -10,7 +11,7 @@ extension Request {
     /// are decoded.
     /// - Throws: `Problem` naming the field that does not fit, or 413/415 for the body as a whole.
     func decodeBody<Body: APIRequestBody>(_ type: Body.Type, optional: Bool = false) async throws -> Body {
-        let buffer = try await body.collect(upTo: ControlRouter.maxBodyBytes)
+        let buffer = try await RequestDeadline.collect(body)
         if buffer.readableBytes == 0 {
             guard optional else { throw Problem(.invalidJSON, "a JSON object body is required") }
             return try RequestDecoding.decode(type, from: Data("{}".utf8), amounts: Amount.moneyParser)
@@ -19,5 +20,28 @@ extension Request {
             throw Problem(.unsupportedMediaType, "Content-Type is '\(contentType)'; send application/json")
         }
         return try RequestDecoding.decode(type, from: Data(buffer.readableBytesView), amounts: Amount.moneyParser)
+    }
+}
+
+/// How long a request's body may take to arrive (`control.request_timeout_ms`, set once at
+/// start): a body that trickles in, or stops, gets `408` instead of holding its connection.
+enum RequestDeadline {
+    static let milliseconds = Atomic<Int>(30_000)
+
+    /// The body, at most `ControlRouter.maxBodyBytes`, or a `requestTimeout` problem.
+    static func collect(_ body: RequestBody) async throws -> ByteBuffer {
+        let limit = milliseconds.load(ordering: .relaxed)
+        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: ControlRouter.maxBodyBytes) }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(limit))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else {
+                throw Problem(.requestTimeout, "the body did not arrive within \(limit) ms (control.request_timeout_ms)")
+            }
+            return buffer
+        }
     }
 }
