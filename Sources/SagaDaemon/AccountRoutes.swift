@@ -16,12 +16,12 @@ struct AccountRoutes: Sendable {
     }
 
     @Sendable func get(_ request: Request, _ context: Context) async throws -> Response {
-        try ControlRouter.json(Account(try await checkout.account(try context.parameters.required("id"))))
+        try ControlRouter.json(Account(try await checkout.account(try context.parameters.decoded("id"))))
     }
 
     @Sendable func deposit(_ request: Request, _ context: Context) async throws -> Response {
         let body = try await request.decodeBody(DepositRequest.self)
-        let account = try await checkout.deposit(try context.parameters.required("id"), amountCents: try body.amount.requireCents())
+        let account = try await checkout.deposit(try context.parameters.decoded("id"), amountCents: try body.amount.requireCents())
         return try ControlRouter.json(Account(account))
     }
 }

@@ -23,7 +23,7 @@ struct LogRoutes: Sendable {
     }
 
     @Sendable func records(_ request: Request, _ context: Context) async throws -> Response {
-        let topic = try context.parameters.required("name")
+        let topic = try context.parameters.decoded("name")
         let partition = Int(try request.integerQuery("partition", in: 0...1023) ?? 0)
         let limit = Int(try request.integerQuery("limit", in: 1...1000) ?? 20)
         let stats = log.topicStatistics().first { $0.topic == topic && $0.partition == partition }
@@ -45,21 +45,21 @@ struct LogRoutes: Sendable {
     }
 
     @Sendable func pause(_ request: Request, _ context: Context) async throws -> Response {
-        let group = try context.parameters.required("group")
+        let group = try context.parameters.decoded("group")
         try await daemon.consumer(ofGroup: group).pauseConsuming()
         daemon.logger.notice("consumer group paused", metadata: ["group": "\(group)"])
         return try ControlRouter.json(GroupState(group: group, paused: true))
     }
 
     @Sendable func resume(_ request: Request, _ context: Context) async throws -> Response {
-        let group = try context.parameters.required("group")
+        let group = try context.parameters.decoded("group")
         try daemon.consumer(ofGroup: group).resumeConsuming()
         daemon.logger.notice("consumer group resumed", metadata: ["group": "\(group)"])
         return try ControlRouter.json(GroupState(group: group, paused: false))
     }
 
     @Sendable func reset(_ request: Request, _ context: Context) async throws -> Response {
-        let group = try context.parameters.required("group")
+        let group = try context.parameters.decoded("group")
         let body = try await request.decodeBody(GroupResetRequest.self)
         let target: OffsetResetTarget
         switch body.to {

@@ -36,7 +36,7 @@ struct OrderRoutes: Sendable {
     }
 
     @Sendable func get(_ request: Request, _ context: Context) async throws -> Response {
-        let id = try context.parameters.required("id")
+        let id = try context.parameters.decoded("id")
         let query = request.uri.queryParameters
         let timeout = try query.get("timeout").map { text in
             guard let seconds = Double(text), seconds >= 0, seconds <= 300 else {
@@ -60,7 +60,7 @@ struct OrderRoutes: Sendable {
     }
 
     @Sendable func cancel(_ request: Request, _ context: Context) async throws -> Response {
-        try ControlRouter.json(Order(try await orders.cancel(try context.parameters.required("id"))))
+        try ControlRouter.json(Order(try await orders.cancel(try context.parameters.decoded("id"))))
     }
 
     @Sendable func notifications(_ request: Request, _ context: Context) async throws -> Response {
