@@ -119,23 +119,19 @@ public final class LogConsumer: MessageConsumer, Sendable {
         }
     }
 
-    /// Reads `partition` from `from`. A damaged record on the way stops the read just before
-    /// it (the records ahead of it are still delivered, one at a time); at the damaged record
-    /// itself the stall is reported and nil returned, so the member reads its other partitions on.
+    /// Reads `partition` from `from`. A damaged record ends a read just before it (the records
+    /// ahead of it are delivered); a read at the damaged record itself reports the stall and
+    /// returns nil, so the member reads its other partitions on.
     private func read(
         _ partition: Partition, _ key: TopicPartition, from: Int64, maxRecords: Int, hint: Partition.ReadHint?
     ) throws -> Partition.ReadResult? {
         do {
             return try partition.read(from: from, maxRecords: maxRecords, maxBytes: 4 << 20, hint: hint)
-        } catch SagaLogError.corruptSegment {
-            do {
-                return try partition.read(from: from, maxRecords: 1, maxBytes: 4 << 20, hint: nil)
-            } catch SagaLogError.corruptSegment(let path, let position, let reason) {
-                log.stalls.report(group: group, partition: key, offset: from, reason: """
-                    the record at offset \(from) is damaged (\(reason) at byte \(position) of \(path))
-                    """)
-                return nil
-            }
+        } catch SagaLogError.corruptSegment(let path, let position, let reason) {
+            log.stalls.report(group: group, partition: key, offset: from, reason: """
+                the record at offset \(from) is damaged (\(reason) at byte \(position) of \(path))
+                """)
+            return nil
         }
     }
 
