@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
                 "SagaSystemd", "SagaAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -44,6 +44,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case overloaded = "overloaded"
     case tooManyConnections = "too-many-connections"
     case requestTimeout = "request-timeout"
+    case insufficientStorage = "insufficient-storage"
     case groupActive = "group-active"
     case unavailable = "unavailable"
     case internalError = "internal-error"
@@ -63,6 +64,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .payloadTooLarge: 413
         case .overloaded, .unavailable, .tooManyConnections: 503
         case .requestTimeout: 408
+        case .insufficientStorage: 507
         case .internalError: 500
         }
     }
@@ -83,6 +85,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .overloaded: "Too many orders in flight"
         case .tooManyConnections: "Too many connections"
         case .requestTimeout: "Request body did not arrive in time"
+        case .insufficientStorage: "Insufficient storage"
         case .groupActive: "Consumer group is running"
         case .unavailable: "Service unavailable"
         case .internalError: "Internal error"

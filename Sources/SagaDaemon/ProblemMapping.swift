@@ -1,5 +1,6 @@
 import CheckoutService
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import MessageLog
@@ -39,6 +40,8 @@ extension Problem {
             switch error {
             case .unknownTopic: return Problem(.notFound, error.description)
             }
+        case let error as DatabaseError:
+            return storageProblem(error)
         case let error as Money.ParseError:
             return Problem(.validation, error.description)
         case is NIOTooManyBytesError:
@@ -55,13 +58,33 @@ extension Problem {
         }
     }
 
-    /// The `application/problem+json` response for `request`; an overload also says when to
-    /// retry (`Retry-After: 1`).
+    /// A database that cannot take the write is a fault of the machine, not of the request:
+    /// a full disk is 507, a busy, read-only or failing one 503 (both say when to retry). The
+    /// transaction was rolled back, so nothing of the request took effect.
+    static func storageProblem(_ error: DatabaseError) -> Problem {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return Problem(.insufficientStorage, "the disk holding sagad's databases is full; nothing was changed — retry once space is freed")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return Problem(.unavailable, "a database is busy (locked by another process?); nothing was changed — retry shortly")
+        case .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_NOLFS:
+            return Problem(.unavailable, "a database cannot be written (\(error.resultCode)); nothing was changed — retry later")
+        default:
+            return Problem(.internalError, "the request could not be completed; see the daemon's log")
+        }
+    }
+
+    /// The `application/problem+json` response for `request`; an overload or a storage fault
+    /// also says when to retry (`Retry-After`).
     func response(for request: Request, headers: HTTPFields = [:]) throws -> Response {
         var problem = self
         problem.instance = request.uri.path
         var fields = headers
-        if kind == .overloaded { fields[.retryAfter] = "1" }
+        switch kind {
+        case .overloaded: fields[.retryAfter] = "1"
+        case .unavailable, .insufficientStorage: fields[.retryAfter] = "5"
+        default: break
+        }
         return try ControlRouter.json(
             problem, status: HTTPResponse.Status(code: status), headers: fields, contentType: "application/problem+json")
     }
