@@ -56,7 +56,23 @@ public enum Daemon {
             "segments": "\(report.checkedSegments)", "truncated_bytes": "\(report.truncatedBytes)",
             "durability": "\(configuration.saga.log.durability)",
         ])
-        let daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger)
+        let daemon: DaemonContext
+        do {
+            let paused = try PausedGroups.load(from: configuration.stateDirectory + "/data/paused-groups.json")
+            daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger, pausedGroups: paused)
+            for group in paused.all.sorted() {
+                guard let consumer = try? daemon.consumer(ofGroup: group) else {
+                    logger.warning("a paused group no service consumes as; ignored", metadata: ["group": "\(group)"])
+                    continue
+                }
+                await consumer.pauseConsuming()
+                logger.notice("consumer group stays paused, as an operator left it", metadata: ["group": "\(group)"])
+            }
+        } catch {
+            logger.critical("cannot read which consumer groups are paused", metadata: ["error": "\(error)"])
+            try? runtime.close()
+            return ExitCode.cannotOpenState.rawValue
+        }
         let current = CurrentConfiguration(configuration)
 
         let servers: [any Service]

@@ -14,13 +14,17 @@ public final class DaemonContext: Sendable {
     public let runtime: SagaRuntime
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
+    /// Groups an operator paused; they stay paused across restarts.
+    let pausedGroups: PausedGroups
     private let phaseState = Mutex(Phase.starting)
     private let liveness: [LivenessComponent]
 
     /// `logStallLimit`: how long appends may wait with no progress before the log counts as hung.
+    /// `pausedGroups`: where pauses are kept (`nil`: in memory only).
     init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger,
-         logStallLimit: Duration = .seconds(10)) {
+         logStallLimit: Duration = .seconds(10), pausedGroups: PausedGroups? = nil) {
         self.runtime = runtime
+        self.pausedGroups = pausedGroups ?? PausedGroups.inMemory()
         self.metrics = metrics
         self.logger = logger
         // Each service's check is a round trip through its actor and database (checkout's through

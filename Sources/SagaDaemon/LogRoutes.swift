@@ -46,14 +46,18 @@ struct LogRoutes: Sendable {
 
     @Sendable func pause(_ request: Request, _ context: Context) async throws -> Response {
         let group = try context.parameters.decoded("group")
-        try await daemon.consumer(ofGroup: group).pauseConsuming()
-        daemon.logger.notice("consumer group paused", metadata: ["group": "\(group)"])
+        let consumer = try daemon.consumer(ofGroup: group)
+        try daemon.pausedGroups.set(group, paused: true)
+        await consumer.pauseConsuming()
+        daemon.logger.notice("consumer group paused (until resumed, also across restarts)", metadata: ["group": "\(group)"])
         return try ControlRouter.json(GroupState(group: group, paused: true))
     }
 
     @Sendable func resume(_ request: Request, _ context: Context) async throws -> Response {
         let group = try context.parameters.decoded("group")
-        try daemon.consumer(ofGroup: group).resumeConsuming()
+        let consumer = try daemon.consumer(ofGroup: group)
+        try daemon.pausedGroups.set(group, paused: false)
+        consumer.resumeConsuming()
         daemon.logger.notice("consumer group resumed", metadata: ["group": "\(group)"])
         return try ControlRouter.json(GroupState(group: group, paused: false))
     }

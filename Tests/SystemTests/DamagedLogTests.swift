@@ -58,10 +58,11 @@ import Testing
         try file.write(contentsOf: Data([original ^ 0xFF]))
         try file.close()
 
-        // A restart runs checkout again (pausing does not outlive the process).
+        // The pause outlives the restart; resuming lets checkout read up to the damage.
         let restarted = DaemonProcess(reuse: daemon)
         defer { restarted.cleanUp() }
         try await restarted.start()
+        #expect(try restarted.call("POST", "/v1/groups/checkout/resume").status == 200)
         let answer = try await restarted.waitForHealth(timeout: .seconds(30)) { $0.status == 503 }
         #expect(answer.status == 503, "\(answer)")
         let reads = answer.checks["log_reads"] ?? ""
@@ -76,9 +77,14 @@ import Testing
                 && $0["partition"] as? Int == 0 && $0["committed_offset"] as? Int == Int(damaged.offset) }
         }
         let ends = try Self.partitions(restarted, topic: "order_pending")
-        let waiting = try restarted.allOrders(status: "created").count
         let stuck = (ends[0]?["end_offset"] as? Int ?? 0) - Int(damaged.offset)
-        #expect(waiting == stuck, "orders behind the damage wait (none skipped): \(waiting) created, \(stuck) behind it")
+        // Everything else settles; exactly the orders behind the damage wait (none skipped).
+        var waiting = -1
+        try await waitUntil("only the \(stuck) orders behind the damage to be left created", timeout: .seconds(30)) {
+            waiting = try restarted.allOrders(status: "created").count
+            return waiting == stuck
+        }
+        #expect(waiting == stuck, "\(waiting) created, \(stuck) behind the damage")
         #expect(try restarted.allOrders().count == placed.count, "every acknowledged order is still known")
         #expect(restarted.logLines(containing: "consumer group cannot read on").count == 1, "\(restarted.log)")
         #expect(try await restarted.stop() == 0)

@@ -146,13 +146,14 @@ import Testing
         let unknown = try await sagactl(["dlq", "replay", "--topic", "no_such.dlq"], socket: daemon.socket)
         #expect(unknown.status == 1 && unknown.output.contains("no_such.dlq"), "\(unknown.output)")
 
-        // After a restart checkout meets the replayed copies and parks them again; the replay
-        // progress was kept, so only those new dead letters are replayed, each once, although
-        // checkout (running now) parks every copy again at once.
+        // After a restart (checkout still paused, until resumed) checkout meets the replayed
+        // copies and parks them again; the replay progress was kept, so only those new dead
+        // letters are replayed, each once, although checkout parks every copy again at once.
         #expect(try await daemon.stop() == 0)
         let restarted = DaemonProcess(reuse: first)
         defer { restarted.cleanUp() }
         try await restarted.start()
+        #expect(try restarted.call("POST", "/v1/groups/checkout/resume").status == 200)
         let parkedAgain = try await Self.waitForDeadLetters(restarted, count: 2 * poison.count)
         let copyPositions = Set(copies.map { "\($0["partition"] as? Int ?? -1)@\($0["offset"] as? Int ?? -1)" })
         let fresh = parkedAgain.filter { Self.headers($0)["dlq-replayed"] == "false" }
