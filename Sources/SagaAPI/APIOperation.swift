@@ -4,7 +4,7 @@ import Foundation
 /// daemon registers its handlers from and sagactl builds its requests from.
 public enum APIOperation: String, CaseIterable, Sendable {
     case createOrder, listOrders, getOrder, cancelOrder
-    case createAccount, getAccount, deposit
+    case createAccount, listAccounts, getAccount, deposit, getLedger
     case listNotifications
     case listTopics, peekRecords
     case listGroups, pauseGroup, resumeGroup, resetGroup
@@ -28,8 +28,10 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .getOrder: (.get, "/v1/orders/{id}")
         case .cancelOrder: (.post, "/v1/orders/{id}/cancel")
         case .createAccount: (.post, "/v1/accounts")
+        case .listAccounts: (.get, "/v1/accounts")
         case .getAccount: (.get, "/v1/accounts/{id}")
         case .deposit: (.post, "/v1/accounts/{id}/deposit")
+        case .getLedger: (.get, "/v1/ledger")
         case .listNotifications: (.get, "/v1/notifications")
         case .listTopics: (.get, "/v1/topics")
         case .peekRecords: (.get, "/v1/topics/{name}/records")

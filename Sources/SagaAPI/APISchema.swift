@@ -63,7 +63,8 @@ struct AnyCodingKey: CodingKey {
 public enum APISchemas {
     public static let all: [any APISchema.Type] = [
         OrderRequest.self, Order.self, StatusChange.self, OrderPage.self,
-        AccountRequest.self, DepositRequest.self, Account.self,
+        AccountRequest.self, DepositRequest.self, Account.self, AccountList.self,
+        LedgerAccount.self, Ledger.self, LedgerTotals.self,
         OrderNotification.self, NotificationList.self,
         PartitionInfo.self, PartitionList.self, GroupLag.self, GroupLagList.self, GroupState.self,
         GroupResetRequest.self, LogRecord.self, RecordPage.self, ReplayRequest.self, ReplayResult.self,

@@ -12,7 +12,7 @@ struct AccountCommand: ParsableCommand {
               sagactl account create alice --balance 100.00
               sagactl account deposit alice --amount 5.00
             """,
-        subcommands: [AccountCreateCommand.self, AccountGetCommand.self, AccountDepositCommand.self]
+        subcommands: [AccountCreateCommand.self, AccountListCommand.self, AccountGetCommand.self, AccountDepositCommand.self]
     )
 }
 

@@ -20,6 +20,8 @@ enum ControlError: Error, Equatable {
     case watchTimedOut(orderID: String, lastStatus: String, seconds: Double)
     /// `health` found the daemon answering but not healthy or not ready.
     case unhealthy(summary: String)
+    /// `ledger` found accounts whose balance is not deposits − charges + refunds.
+    case unbalanced(accounts: [String])
 
     /// The process exit code: 69 (EX_UNAVAILABLE) when sagad cannot be talked to, 1 otherwise.
     var exitCode: Int32 {
@@ -51,6 +53,8 @@ enum ControlError: Error, Equatable {
                 + "(last status: \(lastStatus))"
         case let .unhealthy(summary):
             return "sagactl: sagad is not healthy: \(summary)"
+        case let .unbalanced(accounts):
+            return "sagactl: the ledger does not balance for \(accounts.joined(separator: ", "))"
         }
     }
 

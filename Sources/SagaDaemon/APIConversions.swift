@@ -42,6 +42,22 @@ extension Account {
     }
 }
 
+extension SagaAPI.Ledger {
+    init(_ accounts: [LedgerEntry]) {
+        func sum(_ cents: (LedgerEntry) -> Int64) -> Amount { Amount(cents: accounts.reduce(0) { $0 + cents($1) }) }
+        self.init(
+            accounts: accounts.map {
+                SagaAPI.LedgerAccount(
+                    id: $0.id, balance: Amount(cents: $0.balanceCents), deposited: Amount(cents: $0.depositedCents),
+                    charged: Amount(cents: $0.chargedCents), refunded: Amount(cents: $0.refundedCents), balanced: $0.isBalanced)
+            },
+            totals: LedgerTotals(
+                balance: sum(\.balanceCents), deposited: sum(\.depositedCents), charged: sum(\.chargedCents),
+                refunded: sum(\.refundedCents)),
+            balanced: accounts.allSatisfy(\.isBalanced))
+    }
+}
+
 extension OrderNotification {
     init(_ notification: NotificationView) {
         self.init(

@@ -15,6 +15,16 @@ struct AccountRoutes: Sendable {
         return try ControlRouter.json(Account(account), status: .created)
     }
 
+    @Sendable func list(_ request: Request, _ context: Context) async throws -> Response {
+        let ledger = try await checkout.ledgerByAccount()
+        return try ControlRouter.json(AccountList(accounts: ledger.map { Account(id: $0.id, balance: Amount(cents: $0.balanceCents)) }))
+    }
+
+    /// `/v1/ledger`: every account's balance beside its deposits, charges and refunds.
+    @Sendable func ledger(_ request: Request, _ context: Context) async throws -> Response {
+        try ControlRouter.json(SagaAPI.Ledger(try await checkout.ledgerByAccount()))
+    }
+
     @Sendable func get(_ request: Request, _ context: Context) async throws -> Response {
         try ControlRouter.json(Account(try await checkout.account(try context.parameters.decoded("id"))))
     }

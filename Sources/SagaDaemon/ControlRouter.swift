@@ -29,6 +29,8 @@ enum ControlRouter {
             case .cancelOrder: orders.cancel
             case .listNotifications: orders.notifications
             case .createAccount: accounts.create
+            case .listAccounts: accounts.list
+            case .getLedger: accounts.ledger
             case .getAccount: accounts.get
             case .deposit: accounts.deposit
             case .listTopics: log.topics
