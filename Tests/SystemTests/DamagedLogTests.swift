@@ -38,7 +38,7 @@ import Testing
         // Checkout paused: its share of the order events stays unread, in segments that roll.
         #expect(try daemon.call("POST", "/v1/groups/checkout/pause").status == 200)
         var placed: [String] = []
-        try await waitUntil("order_pending/0 to roll a segment", timeout: .seconds(60)) {
+        try await waitUntil("order_pending/0 to roll a segment", timeout: .seconds(90)) {
             for _ in 0..<50 { placed.append(try daemon.placeOrder(amount: "1.00")) }
             return (try Self.partitions(daemon, topic: "order_pending")[0]?["segments"] as? Int ?? 0) >= 2
         }
@@ -71,7 +71,7 @@ import Testing
         #expect(answer.checks.filter { $0.key != "log_reads" }.values.allSatisfy { $0 == "ok" }, "\(answer)")
 
         // Partition 1 and partition 0 up to the damage settle; from the damage on, orders wait.
-        try await waitUntil("checkout to reach the damaged record", timeout: .seconds(30)) {
+        try await waitUntil("checkout to reach the damaged record", timeout: .seconds(60), every: .milliseconds(100)) {
             let lag = try restarted.call("GET", "/v1/groups").json["groups"] as? [[String: Any]] ?? []
             return lag.contains { $0["group"] as? String == "checkout" && $0["topic"] as? String == "order_pending"
                 && $0["partition"] as? Int == 0 && $0["committed_offset"] as? Int == Int(damaged.offset) }
@@ -80,7 +80,8 @@ import Testing
         let stuck = (ends[0]?["end_offset"] as? Int ?? 0) - Int(damaged.offset)
         // Everything else settles; exactly the orders behind the damage wait (none skipped).
         var waiting = -1
-        try await waitUntil("only the \(stuck) orders behind the damage to be left created", timeout: .seconds(30)) {
+        try await waitUntil("only the \(stuck) orders behind the damage to be left created (\(waiting) are)",
+                            timeout: .seconds(90), every: .milliseconds(250)) {
             waiting = try restarted.allOrders(status: "created").count
             return waiting == stuck
         }
