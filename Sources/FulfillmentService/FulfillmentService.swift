@@ -133,7 +133,7 @@ public actor FulfillmentService: SagaParticipant {
         var attempt = 0
         while !Task.isCancelled {
             do {
-                try await database.write { db in
+                try await host.writer.write { db in
                     try db.execute(
                         sql: "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
                         arguments: [failed ? "failed" : "successful", failed ? "fulfillment failed" : nil, nowMillis(), orderID])

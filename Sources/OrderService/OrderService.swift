@@ -54,7 +54,7 @@ public actor OrderService: SagaParticipant {
         let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
         let limit = settings.maxInFlight
         let id = SortableID.make()
-        let outcome: (OrderView, replayed: Bool) = try await database.write { db in
+        let outcome: (OrderView, replayed: Bool) = try await host.writer.write { db in
             if let key = idempotencyKey,
                let row = try Row.fetchOne(db, sql: "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", arguments: [key]) {
                 guard row["fingerprint"] as String == fingerprint else { throw OrderError.idempotencyKeyReused(key) }

@@ -10,6 +10,7 @@ import Metrics
 public actor OutboxRelay {
     public let service: String
     private let database: DatabasePool
+    private let writer: GroupCommit
     private let log: any MessageLog
     private let logger: Logger
     private let batchSize: Int
@@ -17,9 +18,12 @@ public actor OutboxRelay {
     private let wakeupSink: AsyncStream<Void>.Continuation
     private let backlogGauge: Gauge
 
-    public init(service: String, database: DatabasePool, log: any MessageLog, logger: Logger, batchSize: Int = 1000) {
+    /// `writer` is the database's group-commit writer (one is made when none is given).
+    public init(service: String, database: DatabasePool, writer: GroupCommit? = nil, log: any MessageLog, logger: Logger,
+                batchSize: Int = 1000) {
         self.service = service
         self.database = database
+        self.writer = writer ?? GroupCommit(database: database)
         self.log = log
         self.logger = logger
         self.batchSize = batchSize
@@ -103,7 +107,7 @@ public actor OutboxRelay {
     }
 
     func markSent(through seq: Int64) async throws {
-        let backlog = try await database.write { db -> Int in
+        let backlog = try await writer.write { db -> Int in
             try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
             return try Outbox.backlog(db)
         }
