@@ -63,8 +63,8 @@ public actor FulfillmentService: SagaParticipant {
         let now = nowMillis()
         switch event.type {
         case .orderProcessing:
-            try db.execute(
-                sql: """
+            try db.executeCached(
+                """
                     INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at)
                     VALUES (?, ?, 'pending', ?, ?)
                     """,
@@ -75,8 +75,8 @@ public actor FulfillmentService: SagaParticipant {
             case .orderFailed: ("failed", "Your order \(event.orderID) failed: \(event.reason ?? "unknown reason").")
             default: ("canceled", "Your order \(event.orderID) was canceled.")
             }
-            try db.execute(
-                sql: "INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)",
+            try db.executeCached(
+                "INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)",
                 arguments: [event.orderID, kind, message, now])
         default:
             break
@@ -134,8 +134,8 @@ public actor FulfillmentService: SagaParticipant {
         while !Task.isCancelled {
             do {
                 try await host.writer.write { db in
-                    try db.execute(
-                        sql: "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
+                    try db.executeCached(
+                        "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
                         arguments: [failed ? "failed" : "successful", failed ? "fulfillment failed" : nil, nowMillis(), orderID])
                     guard db.changesCount == 1 else { return }
                     try Outbox.enqueue(SagaEvent(
@@ -169,7 +169,7 @@ public actor FulfillmentService: SagaParticipant {
 
     public func fulfillmentStatus(orderID: String) async throws -> FulfillmentStatus? {
         try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT status FROM fulfillments WHERE order_id = ?", arguments: [orderID])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM fulfillments WHERE order_id = ?"), arguments: [orderID])
                 .flatMap(FulfillmentStatus.init(rawValue:))
         }
     }

@@ -27,6 +27,9 @@ public final class EventConsumer: Sendable {
     private let afterCommit: @Sendable ([SagaEvent]) -> Void
     private let batchSize: Int
     private let pause = PauseSwitch()
+    /// The handled-events counter and step-latency timer of each consumed type, made once
+    /// (making a metric looks it up in the metrics system's registry, under its lock).
+    private let metrics: [SagaEventType: (handled: Counter, latency: Timer)]
 
     public init(
         service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, database: DatabasePool,
@@ -45,6 +48,10 @@ public final class EventConsumer: Sendable {
         self.logger = logger
         self.handler = handler
         self.afterCommit = afterCommit
+        metrics = Dictionary(uniqueKeysWithValues: types.map { type in
+            (type, (Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", type.rawValue)]),
+                    Timer(label: SagaMetrics.stepLatency, dimensions: [("step", type.rawValue)])))
+        })
     }
 
     /// Consumes until the task is cancelled, then leaves the group. While paused the member
@@ -194,10 +201,11 @@ public final class EventConsumer: Sendable {
     private func recordHandled(_ events: [SagaEvent]) {
         let now = nowMillis()
         for event in events {
-            Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", event.type.rawValue)])
-                .increment()
-            Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)])
-                .recordMilliseconds(max(0, now - event.occurredAtMillis))
+            let (handled, latency) = metrics[event.type] ?? (
+                Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", event.type.rawValue)]),
+                Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)]))
+            handled.increment()
+            latency.recordMilliseconds(max(0, now - event.occurredAtMillis))
         }
     }
 }
