@@ -16,10 +16,10 @@ enum Payments {
 
     private static func pay(_ event: SagaEvent, in db: Database) throws {
         let orderID = event.orderID
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM cancel_tombstones WHERE order_id = ?", arguments: [orderID]) == true {
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM cancel_tombstones WHERE order_id = ?"), arguments: [orderID]) == true {
             return  // canceled before payment: never charge
         }
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM checkouts WHERE order_id = ?", arguments: [orderID]) == true {
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM checkouts WHERE order_id = ?"), arguments: [orderID]) == true {
             return  // already paid or refused
         }
         let account = event.accountID ?? ""
@@ -27,11 +27,11 @@ enum Payments {
         var reason: String? = nil
         if amount <= 0 {
             reason = "invalid amount"
-        } else if try Int64.fetchOne(db, sql: "SELECT balance_cents FROM accounts WHERE id = ?", arguments: [account]) == nil {
+        } else if try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance_cents FROM accounts WHERE id = ?"), arguments: [account]) == nil {
             reason = "unknown account \(account)"
         } else {
-            try db.execute(
-                sql: "UPDATE accounts SET balance_cents = balance_cents - ? WHERE id = ? AND balance_cents >= ?",
+            try db.executeCached(
+                "UPDATE accounts SET balance_cents = balance_cents - ? WHERE id = ? AND balance_cents >= ?",
                 arguments: [amount, account, amount])
             if db.changesCount == 0 {
                 reason = "insufficient balance"
@@ -40,8 +40,8 @@ enum Payments {
             }
         }
         let now = nowMillis()
-        try db.execute(
-            sql: """
+        try db.executeCached(
+            """
                 INSERT INTO checkouts (id, order_id, account_id, status, amount_cents, reason, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
@@ -55,19 +55,19 @@ enum Payments {
     /// table's key refuses a second charge or a second refund of one order.
     private static func journal(_ kind: PaymentMovement.Kind, orderID: String, account: String, amount: Int64,
                                 in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at) VALUES (?, ?, ?, ?, ?)",
+        try db.executeCached(
+            "INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at) VALUES (?, ?, ?, ?, ?)",
             arguments: [orderID, kind.rawValue, account, amount, nowMillis()])
     }
 
     private static func refund(_ event: SagaEvent, in db: Database) throws {
         let orderID = event.orderID
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT account_id, amount_cents, status FROM checkouts WHERE order_id = ?", arguments: [orderID])
+            db.cachedStatement(sql: "SELECT account_id, amount_cents, status FROM checkouts WHERE order_id = ?"), arguments: [orderID])
         else {
             if event.type == .orderCanceled {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO cancel_tombstones (order_id, at) VALUES (?, ?)",
+                try db.executeCached(
+                    "INSERT OR IGNORE INTO cancel_tombstones (order_id, at) VALUES (?, ?)",
                     arguments: [orderID, nowMillis()])
             }
             return
@@ -75,11 +75,11 @@ enum Payments {
         guard row["status"] as String == CheckoutStatus.successful.rawValue else { return }
         let account: String = row["account_id"]
         let amount: Int64 = row["amount_cents"]
-        try db.execute(
-            sql: "UPDATE checkouts SET status = 'refunded', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'successful'",
+        try db.executeCached(
+            "UPDATE checkouts SET status = 'refunded', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'successful'",
             arguments: [event.type == .orderCanceled ? "order canceled" : "order failed", nowMillis(), orderID])
         guard db.changesCount == 1 else { return }
-        try db.execute(sql: "UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amount, account])
+        try db.executeCached("UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amount, account])
         try journal(.refund, orderID: orderID, account: account, amount: amount, in: db)
         try Outbox.enqueue(SagaEvent(
             type: .checkoutRefunded, orderID: orderID, accountID: account, amountCents: amount,

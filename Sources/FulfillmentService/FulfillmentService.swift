@@ -2,6 +2,7 @@ import GRDB
 import Logging
 import MessageLog
 import SagaMessaging
+import Synchronization
 
 /// The fulfillment service: owns fulfillment.sqlite. An `order_processing` event records a
 /// pending fulfillment durably; the work then runs concurrently for many orders (resumed
@@ -13,12 +14,11 @@ public actor FulfillmentService: SagaParticipant {
     public nonisolated let host: ServiceHost
     private let logger: Logger
     private var settings: FulfillmentSettings
-    private var queued: [String] = []
-    private var queuedSet: Set<String> = []
-    private var running = 0
-    /// Orders whose `order_processing` was just committed, from the consumer to the workers.
-    private let started: AsyncStream<[String]>
-    private var workers: [Task<Void, Never>] = []
+    /// What the work loop hears: orders whose `order_processing` was just committed (from the
+    /// consumer) and workers that are done.
+    private let signals: AsyncStream<WorkSignal>
+    private let signalSink: AsyncStream<WorkSignal>.Continuation
+    private let workers = WorkerCount()
     private nonisolated var database: DatabasePool { host.database }
 
     /// Opens fulfillment.sqlite at `databasePath` and subscribes to processing and finished orders.
@@ -27,38 +27,32 @@ public actor FulfillmentService: SagaParticipant {
                 retry: RetryPolicy = RetryPolicy()) throws {
         self.settings = settings
         self.logger = logger
-        let (started, startedSink) = AsyncStream<[String]>.makeStream()
-        self.started = started
+        let (signals, signalSink) = AsyncStream<WorkSignal>.makeStream()
+        (self.signals, self.signalSink) = (signals, signalSink)
         host = try ServiceHost(
             name: "fulfillment", databasePath: databasePath, schema: .fulfillment, consumes: Self.consumedEvents,
             log: log, retry: retry, logger: logger,
             handler: { event, db in try Self.apply(event, in: db) },
             afterCommit: { events in
                 let orders = events.filter { $0.type == .orderProcessing }.map(\.orderID)
-                if !orders.isEmpty { startedSink.yield(orders) }
+                if !orders.isEmpty { signalSink.yield(.started(orders)) }
             })
     }
 
-    /// Resumes pending work, then runs the host's relay and consumer, and the workers, until cancelled.
+    /// Resumes pending work, then runs the host's relay and consumer, and the workers, until
+    /// cancelled; cancellation stops the workers too (their orders stay pending).
     public nonisolated func run() async {
+        var pending: [String] = []
         do {
-            let pending = try await database.read { db in
+            pending = try await database.read { db in
                 try String.fetchAll(db, sql: "SELECT order_id FROM fulfillments WHERE status = 'pending' ORDER BY created_at")
             }
-            if !pending.isEmpty {
-                logger.info("resuming pending fulfillments", metadata: ["count": "\(pending.count)"])
-                await enqueueWork(pending)
-            }
+            if !pending.isEmpty { logger.info("resuming pending fulfillments", metadata: ["count": "\(pending.count)"]) }
         } catch {
             logger.error("cannot read pending fulfillments", metadata: ["error": "\(error)"])
         }
-        await host.run {
-            for await orders in self.started {
-                if Task.isCancelled { break }
-                await self.enqueueWork(orders)
-            }
-        }
-        await cancelWork()
+        let resumed = pending
+        await host.run { await self.work(resuming: resumed) }
     }
 
     public func updateSettings(_ settings: FulfillmentSettings) { self.settings = settings }
@@ -69,8 +63,8 @@ public actor FulfillmentService: SagaParticipant {
         let now = nowMillis()
         switch event.type {
         case .orderProcessing:
-            try db.execute(
-                sql: """
+            try db.executeCached(
+                """
                     INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at)
                     VALUES (?, ?, 'pending', ?, ?)
                     """,
@@ -81,8 +75,8 @@ public actor FulfillmentService: SagaParticipant {
             case .orderFailed: ("failed", "Your order \(event.orderID) failed: \(event.reason ?? "unknown reason").")
             default: ("canceled", "Your order \(event.orderID) was canceled.")
             }
-            try db.execute(
-                sql: "INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)",
+            try db.executeCached(
+                "INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)",
                 arguments: [event.orderID, kind, message, now])
         default:
             break
@@ -91,34 +85,40 @@ public actor FulfillmentService: SagaParticipant {
 
     // MARK: Work
 
-    private func enqueueWork(_ orderIDs: [String]) {
-        for id in orderIDs where queuedSet.insert(id).inserted { queued.append(id) }
-        startWorkers()
-    }
+    /// Worker tasks alive right now: at most `maxConcurrentWork` (a reload that lowers it
+    /// lets the surplus finish). A finished worker leaves nothing behind.
+    public nonisolated var liveWorkers: Int { workers.value }
 
-    private func startWorkers() {
-        while running < settings.maxConcurrentWork, !queued.isEmpty {
-            let orderID = queued.removeFirst()
-            running += 1
-            let (duration, failureRate) = (settings.workDuration, settings.failureRate)
-            workers.append(Task { [weak self] in
-                guard let self else { return }
-                await self.fulfil(orderID, duration: duration, failureRate: failureRate)
-                await self.workFinished(orderID)
-            })
+    /// Hands queued orders to at most `maxConcurrentWork` workers, in a discarding task group
+    /// so that a finished worker is gone at once, until cancelled (which cancels the workers).
+    private func work(resuming pending: [String]) async {
+        var queue = FulfillmentWorkQueue()
+        for orderID in pending { queue.push(orderID) }
+        var running = 0
+        let (workers, signalSink) = (self.workers, self.signalSink)
+        await withDiscardingTaskGroup { group in
+            var signals = self.signals.makeAsyncIterator()
+            while true {
+                let (limit, duration, failureRate) = (settings.maxConcurrentWork, settings.workDuration, settings.failureRate)
+                while running < limit, let orderID = queue.pop() {
+                    running += 1
+                    workers.add(1)
+                    group.addTask {
+                        await self.fulfil(orderID, duration: duration, failureRate: failureRate)
+                        workers.add(-1)
+                        signalSink.yield(.finished(orderID))
+                    }
+                }
+                guard !Task.isCancelled, let signal = await signals.next(isolation: self) else { break }
+                switch signal {
+                case .started(let orderIDs):
+                    for orderID in orderIDs { queue.push(orderID) }
+                case .finished(let orderID):
+                    running -= 1
+                    queue.finished(orderID)
+                }
+            }
         }
-        if workers.count > 4 * settings.maxConcurrentWork { workers.removeAll { $0.isCancelled } }
-    }
-
-    private func workFinished(_ orderID: String) {
-        running -= 1
-        queuedSet.remove(orderID)
-        startWorkers()
-    }
-
-    private func cancelWork() {
-        for worker in workers { worker.cancel() }
-        workers.removeAll()
     }
 
     /// The "time-consuming work", then the outcome committed with its event. A crash before
@@ -133,9 +133,9 @@ public actor FulfillmentService: SagaParticipant {
         var attempt = 0
         while !Task.isCancelled {
             do {
-                try await database.write { db in
-                    try db.execute(
-                        sql: "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
+                try await host.writer.write { db in
+                    try db.executeCached(
+                        "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
                         arguments: [failed ? "failed" : "successful", failed ? "fulfillment failed" : nil, nowMillis(), orderID])
                     guard db.changesCount == 1 else { return }
                     try Outbox.enqueue(SagaEvent(
@@ -169,8 +169,23 @@ public actor FulfillmentService: SagaParticipant {
 
     public func fulfillmentStatus(orderID: String) async throws -> FulfillmentStatus? {
         try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT status FROM fulfillments WHERE order_id = ?", arguments: [orderID])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM fulfillments WHERE order_id = ?"), arguments: [orderID])
                 .flatMap(FulfillmentStatus.init(rawValue:))
         }
     }
+}
+
+/// A signal to the work loop.
+private enum WorkSignal: Sendable {
+    /// Orders whose processing was committed: queue them.
+    case started([String])
+    /// The worker of this order is done.
+    case finished(String)
+}
+
+/// How many worker tasks are alive, readable from any thread.
+private final class WorkerCount: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
 }

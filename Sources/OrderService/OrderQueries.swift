@@ -3,11 +3,11 @@ import GRDB
 /// Reads of orders.sqlite, shared by the service's queries and its transactions.
 enum OrderQueries {
     static func order(_ id: String, withHistory: Bool, in db: Database) throws -> OrderView? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id]) else { return nil }
         var view = view(of: row)
         if withHistory {
             view.history = try Row.fetchAll(
-                db, sql: "SELECT status, at, reason FROM order_status_history WHERE order_id = ? ORDER BY seq",
+                db.cachedStatement(sql: "SELECT status, at, reason FROM order_status_history WHERE order_id = ? ORDER BY seq"),
                 arguments: [id]
             ).map { StatusChange(status: OrderStatus(rawValue: $0["status"]) ?? .created, atMillis: $0["at"], reason: $0["reason"]) }
         }

@@ -54,26 +54,27 @@ public actor OrderService: SagaParticipant {
         let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
         let limit = settings.maxInFlight
         let id = SortableID.make()
-        let outcome: (OrderView, replayed: Bool) = try await database.write { db in
+        let outcome: (OrderView, replayed: Bool) = try await host.writer.write { db in
             if let key = idempotencyKey,
-               let row = try Row.fetchOne(db, sql: "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", arguments: [key]) {
+               let row = try Row.fetchOne(
+                   db.cachedStatement(sql: "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?"), arguments: [key]) {
                 guard row["fingerprint"] as String == fingerprint else { throw OrderError.idempotencyKeyReused(key) }
                 return (try OrderQueries.order(row["order_id"], withHistory: false, in: db)!, true)
             }
             let inFlight = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM orders WHERE status IN ('created', 'processing')") ?? 0
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM orders WHERE status IN ('created', 'processing')")) ?? 0
             if inFlight >= limit {
                 Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", "overloaded")]).increment()
                 throw OrderError.overloaded(inFlight: inFlight, limit: limit)
             }
             let now = nowMillis()
-            try db.execute(
-                sql: "INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?)",
+            try db.executeCached(
+                "INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?)",
                 arguments: [id, account, amount, now, now])
             try OrderTransitions.recordHistory(id, status: .created, reason: "order placed", at: now, in: db)
             if let key = idempotencyKey {
-                try db.execute(
-                    sql: "INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+                try db.executeCached(
+                    "INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [key, id, fingerprint, now])
             }
             try Outbox.enqueue(SagaEvent(type: .orderPending, orderID: id, accountID: account, amountCents: amount), in: db)

@@ -9,8 +9,8 @@ enum OrderTransitions {
     /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
     static func move(_ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Database) throws -> Bool {
         let now = nowMillis()
-        try db.execute(
-            sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+        try db.executeCached(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
             arguments: [to.rawValue, now, orderID, from.rawValue])
         guard db.changesCount == 1 else { return false }
         try recordHistory(orderID, status: to, reason: reason, at: now, in: db)
@@ -21,13 +21,13 @@ enum OrderTransitions {
     }
 
     static func recordHistory(_ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO order_status_history (order_id, status, at, reason) VALUES (?, ?, ?, ?)",
+        try db.executeCached(
+            "INSERT INTO order_status_history (order_id, status, at, reason) VALUES (?, ?, ?, ?)",
             arguments: [orderID, status.rawValue, at, reason])
     }
 
     static func status(of orderID: String, in db: Database) throws -> OrderStatus? {
-        try String.fetchOne(db, sql: "SELECT status FROM orders WHERE id = ?", arguments: [orderID])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM orders WHERE id = ?"), arguments: [orderID])
             .flatMap(OrderStatus.init(rawValue:))
     }
 

@@ -7,15 +7,23 @@ public enum EventCodec {
     public static let eventIDHeader = "event-id"
     public static let eventTypeHeader = "event-type"
 
-    public static func record(for event: SagaEvent) throws -> ProducerRecord {
+    /// One encoder for every event: its options never change after this, so sharing is safe.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return ProducerRecord(
-            key: event.orderID, value: Array(try encoder.encode(event)),
-            headers: [
-                RecordHeader(name: eventIDHeader, string: event.id),
-                RecordHeader(name: eventTypeHeader, string: event.type.rawValue),
-            ])
+        return encoder
+    }()
+
+    public static func record(for event: SagaEvent) throws -> ProducerRecord {
+        ProducerRecord(key: event.orderID, value: Array(try value(for: event)), headers: headers(eventID: event.id, type: event.type))
+    }
+
+    /// The record value of `event`: what the outbox stores and the relay appends as it is.
+    public static func value(for event: SagaEvent) throws -> Data { try encoder.encode(event) }
+
+    /// The headers of the record of event `eventID` of `type`.
+    public static func headers(eventID: String, type: SagaEventType) -> [RecordHeader] {
+        [RecordHeader(name: eventIDHeader, string: eventID), RecordHeader(name: eventTypeHeader, string: type.rawValue)]
     }
 
     public static func event(from record: LogRecord) throws(EventDecodingError) -> SagaEvent {

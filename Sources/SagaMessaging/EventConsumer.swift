@@ -6,7 +6,8 @@ import Metrics
 import Synchronization
 
 /// A service's subscription: polls batches from its consumer group, applies each event once
-/// (inbox) in one SQLite transaction per batch, and commits the offsets only after that
+/// (inbox) in one SQLite transaction per batch (through the database's `GroupCommit`, so the
+/// batch may share its commit with other writes), and commits the offsets only after that
 /// transaction. A batch that fails is retried record by record with backoff; a record that
 /// keeps failing, or cannot be decoded at all, goes to its dead-letter topic (`DeadLetterQueue`) and processing continues.
 public final class EventConsumer: Sendable {
@@ -19,16 +20,20 @@ public final class EventConsumer: Sendable {
     private let log: any MessageLog
     private let deadLetters: DeadLetterQueue
     private let database: DatabasePool
+    private let writer: GroupCommit
     private let retry: RetryPolicy
     private let logger: Logger
     private let handler: Handler
     private let afterCommit: @Sendable ([SagaEvent]) -> Void
     private let batchSize: Int
     private let pause = PauseSwitch()
+    /// The handled-events counter and step-latency timer of each consumed type, made once
+    /// (making a metric looks it up in the metrics system's registry, under its lock).
+    private let metrics: [SagaEventType: (handled: Counter, latency: Timer)]
 
     public init(
         service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, database: DatabasePool,
-        retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256, logger: Logger,
+        writer: GroupCommit? = nil, retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256, logger: Logger,
         handler: @escaping Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
     ) {
         self.service = service
@@ -37,11 +42,16 @@ public final class EventConsumer: Sendable {
         self.log = log
         deadLetters = DeadLetterQueue(log: log, logger: logger)
         self.database = database
+        self.writer = writer ?? GroupCommit(database: database)
         self.retry = retry
         self.batchSize = batchSize
         self.logger = logger
         self.handler = handler
         self.afterCommit = afterCommit
+        metrics = Dictionary(uniqueKeysWithValues: types.map { type in
+            (type, (Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", type.rawValue)]),
+                    Timer(label: SagaMetrics.stepLatency, dimensions: [("step", type.rawValue)])))
+        })
     }
 
     /// Consumes until the task is cancelled, then leaves the group. While paused the member
@@ -122,7 +132,7 @@ public final class EventConsumer: Sendable {
         let handler = self.handler
         let events = decoded.map(\.1)
         do {
-            let applied = try await database.write { db -> [SagaEvent] in
+            let applied = try await writer.write { db -> [SagaEvent] in
                 var applied: [SagaEvent] = []
                 for event in events where try Inbox.markProcessed(event, in: db) {
                     try handler(event, db)
@@ -163,7 +173,7 @@ public final class EventConsumer: Sendable {
             try? await Task.sleep(for: retry.delay(beforeAttempt: attempt))
             if Task.isCancelled { return .interrupted }
             do {
-                let took = try await database.write { db -> Bool in
+                let took = try await writer.write { db -> Bool in
                     guard try Inbox.markProcessed(event, in: db) else { return false }
                     try handler(event, db)
                     return true
@@ -191,10 +201,11 @@ public final class EventConsumer: Sendable {
     private func recordHandled(_ events: [SagaEvent]) {
         let now = nowMillis()
         for event in events {
-            Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", event.type.rawValue)])
-                .increment()
-            Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)])
-                .recordMilliseconds(max(0, now - event.occurredAtMillis))
+            let (handled, latency) = metrics[event.type] ?? (
+                Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", event.type.rawValue)]),
+                Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)]))
+            handled.increment()
+            latency.recordMilliseconds(max(0, now - event.occurredAtMillis))
         }
     }
 }

@@ -18,12 +18,20 @@ public enum Outbox {
         }
     }
 
-    /// Queues `event` inside the caller's transaction.
+    /// The migration step that adds the record key, so that the relay appends the stored
+    /// payload as it is (rows from before it have none: the relay decodes those).
+    public static func registerRecordKeyMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("outbox record key") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN record_key TEXT")
+        }
+    }
+
+    /// Queues `event` inside the caller's transaction, encoded once: the payload is the log
+    /// record's value, which the relay appends without decoding it.
     public static func enqueue(_ event: SagaEvent, in db: Database) throws {
-        let payload = try JSONEncoder().encode(event)
-        try db.execute(
-            sql: "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES (?, ?, ?, ?)",
-            arguments: [event.id, event.type.topic, payload, nowMillis()])
+        try db.executeCached(
+            "INSERT INTO outbox (event_id, topic, record_key, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [event.id, event.type.topic, event.orderID, try EventCodec.value(for: event), nowMillis()])
     }
 
     /// Rows waiting to be relayed.
@@ -49,8 +57,8 @@ public enum Inbox {
 
     /// Records `event` as applied; returns false when it already was (skip the effect).
     public static func markProcessed(_ event: SagaEvent, in db: Database) throws -> Bool {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO inbox (event_id, topic, processed_at) VALUES (?, ?, ?)",
+        try db.executeCached(
+            "INSERT OR IGNORE INTO inbox (event_id, topic, processed_at) VALUES (?, ?, ?)",
             arguments: [event.id, event.type.topic, nowMillis()])
         return db.changesCount > 0
     }

@@ -10,6 +10,7 @@ import Metrics
 public actor OutboxRelay {
     public let service: String
     private let database: DatabasePool
+    private let writer: GroupCommit
     private let log: any MessageLog
     private let logger: Logger
     private let batchSize: Int
@@ -17,9 +18,12 @@ public actor OutboxRelay {
     private let wakeupSink: AsyncStream<Void>.Continuation
     private let backlogGauge: Gauge
 
-    public init(service: String, database: DatabasePool, log: any MessageLog, logger: Logger, batchSize: Int = 1000) {
+    /// `writer` is the database's group-commit writer (one is made when none is given).
+    public init(service: String, database: DatabasePool, writer: GroupCommit? = nil, log: any MessageLog, logger: Logger,
+                batchSize: Int = 1000) {
         self.service = service
         self.database = database
+        self.writer = writer ?? GroupCommit(database: database)
         self.log = log
         self.logger = logger
         self.batchSize = batchSize
@@ -69,9 +73,12 @@ public actor OutboxRelay {
     /// Appends the oldest pending rows; returns their count and the last sequence number.
     func appendPending() async throws -> (Int, Int64)? {
         let limit = batchSize
-        let rows = try await database.read { db -> [(seq: Int64, topic: String, payload: Data)] in
-            try Row.fetchAll(db, sql: "SELECT seq, topic, payload FROM outbox ORDER BY seq LIMIT ?", arguments: [limit])
-                .map { ($0["seq"], $0["topic"], $0["payload"]) }
+        let rows = try await database.read { db -> [(seq: Int64, topic: String, record: ProducerRecord)] in
+            let statement = try db.cachedStatement(
+                sql: "SELECT seq, topic, event_id, record_key, payload FROM outbox ORDER BY seq LIMIT ?")
+            return try Row.fetchAll(statement, arguments: [limit]).map { row in
+                (row["seq"], row["topic"], try Self.record(of: row))
+            }
         }
         guard let last = rows.last else {
             backlogGauge.record(0)
@@ -79,9 +86,7 @@ public actor OutboxRelay {
         }
         var byTopic: [(String, [ProducerRecord])] = []
         for row in rows {
-            let topic = row.topic
-            let event = try JSONDecoder().decode(SagaEvent.self, from: row.payload)
-            let record = try EventCodec.record(for: event)
+            let (topic, record) = (row.topic, row.record)
             if byTopic.last?.0 == topic { byTopic[byTopic.count - 1].1.append(record) } else { byTopic.append((topic, [record])) }
         }
         // Appends per topic keep each order's events in order within the topic; the groups
@@ -102,9 +107,21 @@ public actor OutboxRelay {
         return (rows.count, last.seq)
     }
 
+    /// The log record of an outbox row: its payload as it was encoded on the way in, with the
+    /// key and headers from its columns. Rows from before the record key was stored are decoded
+    /// and encoded again.
+    /// - Throws: a decoding error when such an old row's payload is no event.
+    static func record(of row: Row) throws -> ProducerRecord {
+        let payload: Data = row["payload"]
+        guard let key: String = row["record_key"], let type = SagaEventType(rawValue: row["topic"]) else {
+            return try EventCodec.record(for: JSONDecoder().decode(SagaEvent.self, from: payload))
+        }
+        return ProducerRecord(key: key, value: Array(payload), headers: EventCodec.headers(eventID: row["event_id"], type: type))
+    }
+
     func markSent(through seq: Int64) async throws {
-        let backlog = try await database.write { db -> Int in
-            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+        let backlog = try await writer.write { db -> Int in
+            try db.executeCached("DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
             return try Outbox.backlog(db)
         }
         backlogGauge.record(backlog)

@@ -10,6 +10,9 @@ public final class ServiceHost: Sendable {
     /// The service's name: its consumer group, its metrics' `service` label, its liveness key.
     public let name: String
     public let database: DatabasePool
+    /// The database's group-commit writer: what the consumer, the relay and the service's own
+    /// hot writes go through, so that concurrent ones share a transaction.
+    public let writer: GroupCommit
     public let relay: OutboxRelay
     public let consumer: EventConsumer
 
@@ -26,10 +29,12 @@ public final class ServiceHost: Sendable {
     ) throws {
         self.name = name
         database = try ServiceDatabase.open(path: databasePath, migrator: schema.migrator)
-        let relay = OutboxRelay(service: name, database: database, log: log, logger: logger)
+        let writer = GroupCommit(database: database)
+        self.writer = writer
+        let relay = OutboxRelay(service: name, database: database, writer: writer, log: log, logger: logger)
         self.relay = relay
         consumer = EventConsumer(
-            service: name, group: name, types: consumes, log: log, database: database,
+            service: name, group: name, types: consumes, log: log, database: database, writer: writer,
             retry: retry, logger: logger, handler: handler,
             afterCommit: { events in
                 relay.wake()

@@ -8,7 +8,8 @@ public struct ServiceSchema: Sendable {
     public enum Step: Sendable {
         /// A migration named `name` that runs `statements` in order.
         case sql(_ name: String, _ statements: [String])
-        /// The `outbox` and `inbox` migrations every hosted service needs.
+        /// The `outbox` and `inbox` migrations every hosted service needs (and the outbox's
+        /// record key, added later).
         case messaging
     }
 
@@ -28,6 +29,8 @@ public struct ServiceSchema: Sendable {
             case .messaging:
                 Outbox.registerMigration(in: &migrator)
                 Inbox.registerMigration(in: &migrator)
+                // Added later: databases that have the two above get it on their next start.
+                Outbox.registerRecordKeyMigration(in: &migrator)
             }
         }
         return migrator

@@ -1,15 +1,14 @@
-import Foundation
-
 /// Ids that sort by creation time: UUIDv7 (48-bit Unix milliseconds, then random bits) as
 /// lowercase text, so `ORDER BY id` is creation order and pages by `after=<id>` are stable.
 public enum SortableID {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     public static func make(millis: Int64 = nowMillis()) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
-        for i in 6..<16 { bytes[i] = UInt8.random(in: 0...255) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        return text(bytes)
+        var bytes = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
+        // Big-endian milliseconds in the first 48 bits, then the version and variant bits.
+        bytes.0 = (UInt64(truncatingIfNeeded: millis) << 16) | ((bytes.0 & 0x0FFF) | 0x7000)
+        bytes.1 = (bytes.1 & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 4122 variant
+        return text(bytes.0, bytes.1)
     }
 
     /// A random UUID (version 4) as lowercase text, for event ids. Its bits come from the
@@ -17,16 +16,28 @@ public enum SortableID {
     /// descriptor): Foundation's `UUID()` reads `/dev/urandom` and, out of descriptors, has
     /// returned the same all-zero id for every event.
     public static func randomUUID() -> String {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        return text(bytes)
+        let high = (UInt64.random(in: .min ... .max) & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000  // version 4
+        let low = (UInt64.random(in: .min ... .max) & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant
+        return text(high, low)
     }
 
-    private static func text(_ bytes: [UInt8]) -> String {
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
-                     hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-        return parts.joined(separator: "-")
+    /// The 128 bits as 8-4-4-4-12 lowercase hex digits: 36 characters.
+    private static func text(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { text in
+            var position = 0
+            func put(_ word: UInt64) {
+                for digit in 0..<16 {
+                    if position == 8 || position == 13 || position == 18 || position == 23 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    text[position] = hexDigits[Int((word >> UInt64(60 - 4 * digit)) & 0xF)]
+                    position += 1
+                }
+            }
+            put(high)
+            put(low)
+            return position
+        }
     }
 }

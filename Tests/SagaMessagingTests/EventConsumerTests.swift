@@ -96,6 +96,17 @@ final class ConsumerFixture: Sendable {
         #expect(try fixture.effects() == ["a", "b", "c"])
     }
 
+    @Test func aBatchIsAppliedInOneTransaction() async throws {
+        let fixture = try ConsumerFixture()
+        defer { fixture.close() }
+        let records = try await fixture.publish((0..<20).map { "order-\($0)" })
+        let commits = CommitCounter()
+        fixture.database.add(transactionObserver: commits, extent: .databaseLifetime)
+        #expect(await fixture.consumer.process(records)?.count == 20)
+        #expect(try fixture.effects().count == 20)
+        #expect(commits.commits == 1, "\(commits.commits) commits for one batch")
+    }
+
     @Test func aTransientFailureIsRetriedAndAppliedOnce() async throws {
         let fixture = try ConsumerFixture(failFirst: 2)
         defer { fixture.close() }

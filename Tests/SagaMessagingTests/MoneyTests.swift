@@ -52,4 +52,14 @@ import SagaMessaging
         }
         #expect(SagaEvent(type: .orderPending, orderID: "o").id != SagaEvent(type: .orderPending, orderID: "o").id)
     }
+
+    @Test func sortableIDsAreUUIDv7TextWithTheMillisecondsFirst() {
+        let id = SortableID.make(millis: 0x0123_4567_89AB)
+        let parts = id.split(separator: "-").map(String.init)
+        #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
+        #expect(parts[0] + parts[1] == "0123456789ab")
+        #expect(parts[2].first == "7", "version nibble of \(id)")
+        #expect("89ab".contains(parts[3].first!), "variant of \(id)")
+        #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+    }
 }

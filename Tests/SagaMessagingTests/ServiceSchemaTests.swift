@@ -8,7 +8,7 @@ import Testing
         let schema = ServiceSchema([
             .sql("create a", ["CREATE TABLE a (x)"]), .messaging, .sql("create b", ["CREATE TABLE b (y)", "CREATE INDEX b_y ON b(y)"]),
         ])
-        #expect(schema.migrator.migrations == ["create a", "create outbox", "create inbox", "create b"])
+        #expect(schema.migrator.migrations == ["create a", "create outbox", "create inbox", "outbox record key", "create b"])
         let database = try DatabaseQueue()
         try schema.migrator.migrate(database)
         let tables = try database.read { db in

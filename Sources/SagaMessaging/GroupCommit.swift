@@ -1,0 +1,114 @@
+import GRDB
+import Synchronization
+
+/// Group commit at a service database, as the log's writer does it for appends: writes that
+/// arrive while a transaction is being committed wait and then share the next one, so a burst
+/// of concurrent writers (orders placed, consumer batches, relay deletes, fulfillment
+/// outcomes) costs one commit and one WAL sync instead of one each. Every write still returns
+/// only after its transaction committed (`synchronous = FULL`): durability is unchanged.
+///
+/// When a transaction holds several writes, each runs in its own savepoint, so one that
+/// throws is rolled back alone and its caller gets its error; the others commit. If the
+/// commit itself fails, every write of that transaction gets the error.
+public final class GroupCommit: Sendable {
+    /// Writes queued for the next transaction, and whether one is being run.
+    private struct State {
+        var queued: [Job] = []
+        var running = false
+    }
+
+    /// One queued write: runs inside the shared transaction and returns what to tell its
+    /// caller once the commit is known; `fail` tells it the commit failed.
+    private struct Job: Sendable {
+        let run: @Sendable (Database) -> Outcome
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    /// A write's own result, delivered only after the commit succeeded.
+    private struct Outcome: Sendable {
+        let deliver: @Sendable () -> Void
+        /// Whether the write itself threw (then it was rolled back and delivers its error).
+        let threw: Bool
+    }
+
+    /// The most writes one transaction takes; more wait for the next.
+    public static let maxWritesPerTransaction = 1024
+
+    public let database: DatabasePool
+    private let state = Mutex(State())
+
+    public init(database: DatabasePool) { self.database = database }
+
+    /// Runs `body` in the next shared write transaction and returns its result once that
+    /// transaction committed.
+    /// - Throws: what `body` threw (its changes are rolled back), or the commit's error.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { db in
+                    do {
+                        let value = try body(db)
+                        return Outcome(deliver: { continuation.resume(returning: value) }, threw: false)
+                    } catch {
+                        return Outcome(deliver: { continuation.resume(throwing: error) }, threw: true)
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            let start = state.withLock { state -> Bool in
+                state.queued.append(job)
+                guard !state.running else { return false }
+                state.running = true
+                return true
+            }
+            if start { commitNext() }
+        }
+    }
+
+    /// Runs the queued writes in one transaction on the database's writer queue (no thread of
+    /// the cooperative pool waits for it), taking them only when the writer is free so that
+    /// everything that queued meanwhile joins; repeats while more arrive.
+    private func commitNext() {
+        database.asyncWriteWithoutTransaction { [self] db in
+            let jobs = state.withLock { state -> [Job] in
+                let count = min(state.queued.count, Self.maxWritesPerTransaction)
+                defer { state.queued.removeFirst(count) }
+                return Array(state.queued.prefix(count))
+            }
+            var outcomes: [Outcome] = []
+            outcomes.reserveCapacity(jobs.count)
+            do {
+                try db.inTransaction {
+                    if jobs.count == 1 {
+                        // Alone: no savepoint; a throw rolls the whole transaction back, which is the same.
+                        let outcome = jobs[0].run(db)
+                        outcomes.append(outcome)
+                        return outcome.threw ? .rollback : .commit
+                    }
+                    for job in jobs {
+                        var outcome: Outcome?
+                        do {
+                            try db.inSavepoint {
+                                let result = job.run(db)
+                                outcome = result
+                                return result.threw ? .rollback : .commit
+                            }
+                        } catch {
+                            // The savepoint itself failed: the write cannot be trusted to have happened.
+                            outcome = Outcome(deliver: { job.fail(error) }, threw: true)
+                        }
+                        outcomes.append(outcome!)
+                    }
+                    return .commit
+                }
+                for outcome in outcomes { outcome.deliver() }
+            } catch {
+                for job in jobs { job.fail(error) }
+            }
+            let more = state.withLock { state -> Bool in
+                if state.queued.isEmpty { state.running = false }
+                return state.running
+            }
+            if more { commitNext() }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+@testable import SagaMessaging
+
+/// Counts the commits of a database's writer connection.
+final class CommitCounter: TransactionObserver, @unchecked Sendable {
+    private let count = Mutex(0)
+    var commits: Int { count.withLock { $0 } }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { count.withLock { $0 += 1 } }
+    func databaseDidRollback(_ db: Database) {}
+}
+
+/// Why a test write refuses.
+struct RefusedWrite: Error, Equatable { let row: Int }
+
+/// Group commit: writes waiting while the writer is busy share one transaction; one that
+/// throws is rolled back alone.
+@Suite struct GroupCommitTests {
+    let directory = NSTemporaryDirectory() + "group-commit-\(UUID().uuidString)"
+
+    func openDatabase() throws -> DatabasePool {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("rows") { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER PRIMARY KEY)") }
+        return try ServiceDatabase.open(path: directory + "/db.sqlite", migrator: migrator)
+    }
+
+    /// Holds the database's writer until `release` runs, so writes pile up behind it.
+    func holdWriter(_ database: DatabasePool) -> @Sendable () -> Void {
+        let gate = DispatchSemaphore(value: 0)
+        let held = DispatchSemaphore(value: 0)
+        database.asyncWriteWithoutTransaction { _ in
+            held.signal()
+            gate.wait()
+        }
+        held.wait()
+        return { gate.signal() }
+    }
+
+    @Test func writesQueuedWhileTheWriterIsBusyShareOneCommitAndAFailingOneIsRolledBackAlone() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try openDatabase()
+        let commits = CommitCounter()
+        database.add(transactionObserver: commits, extent: .databaseLifetime)
+        let writer = GroupCommit(database: database)
+        let release = holdWriter(database)
+        let results = Task {
+            await withTaskGroup(of: (Int, Result<Int, RefusedWrite>).self) { group in
+                for n in 0..<50 {
+                    group.addTask {
+                        do {
+                            return (n, .success(try await writer.write { db in
+                                try db.execute(sql: "INSERT INTO rows VALUES (?)", arguments: [n])
+                                if n == 25 { throw RefusedWrite(row: n) }
+                                return n
+                            }))
+                        } catch {
+                            return (n, .failure(error as! RefusedWrite))
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Result<Int, RefusedWrite>]()) { $0[$1.0] = $1.1 }
+            }
+        }
+        // Let all fifty queue up behind the held writer (the first takes its own transaction).
+        try await Task.sleep(for: .milliseconds(300))
+        release()
+        let outcome = await results.value
+        #expect(outcome.count == 50)
+        #expect(outcome[25] == .failure(RefusedWrite(row: 25)))
+        #expect(outcome.filter { $0.key != 25 }.allSatisfy { $0.value == .success($0.key) })
+        let rows = try await database.read { try Int.fetchAll($0, sql: "SELECT n FROM rows ORDER BY n") }
+        #expect(rows == Array(0..<50).filter { $0 != 25 })
+        #expect(commits.commits <= 2, "\(commits.commits) commits for 50 writes queued together")
+    }
+
+    @Test func aWriteAloneThatThrowsLeavesNothingAndTheNextOneCommits() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try openDatabase()
+        let writer = GroupCommit(database: database)
+        await #expect(throws: RefusedWrite(row: 1)) {
+            try await writer.write { db in
+                try db.execute(sql: "INSERT INTO rows VALUES (1)")
+                throw RefusedWrite(row: 1)
+            }
+        }
+        #expect(try await writer.write { db in try db.execute(sql: "INSERT INTO rows VALUES (2)"); return 2 } == 2)
+        #expect(try await database.read { try Int.fetchAll($0, sql: "SELECT n FROM rows") } == [2])
+    }
+}

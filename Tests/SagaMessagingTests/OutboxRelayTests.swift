@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import MessageLog
+import SagaLog
+import Testing
+@testable import SagaMessaging
+
+/// The relay appends what the outbox stored, byte for byte, with the key and headers from its
+/// columns; rows stored before the record key existed are still relayed.
+@Suite struct OutboxRelayTests {
+    @Test func theRelayAppendsTheStoredPayloadAsItIsAndStillRelaysOldRows() async throws {
+        let scratch = try ScratchLog("relay", topics: ["order_pending": 1, "order_canceled": 1])
+        defer { scratch.close() }
+        let database = try ServiceDatabase.open(
+            path: scratch.directory + "/relay.sqlite", migrator: ServiceSchema([.messaging]).migrator)
+        let relay = OutboxRelay(service: "test", database: database, log: scratch.log, logger: scratch.logger)
+        let fresh = SagaEvent(type: .orderPending, orderID: "o1", accountID: "a", amountCents: 5)
+        let old = SagaEvent(type: .orderCanceled, orderID: "o2")
+        let stored = try await database.write { db -> Data in
+            try Outbox.enqueue(fresh, in: db)
+            // A row as versions before the record key wrote it: unsorted JSON, no key.
+            try db.execute(
+                sql: "INSERT INTO outbox (event_id, topic, payload, created_at) VALUES (?, ?, ?, 0)",
+                arguments: [old.id, old.type.topic, try JSONEncoder().encode(old)])
+            // Bytes no encoder of ours writes (indented): appended as they are, or re-encoded.
+            let pretty = JSONEncoder()
+            pretty.outputFormatting = .prettyPrinted
+            try db.execute(sql: "UPDATE outbox SET payload = ? WHERE event_id = ?", arguments: [try pretty.encode(fresh), fresh.id])
+            return try Data.fetchOne(db, sql: "SELECT payload FROM outbox WHERE event_id = ?", arguments: [fresh.id])!
+        }
+        #expect(try await relay.relayOnce() == 2)
+        #expect(try await relay.backlog() == 0)
+
+        let pending = try scratch.log.read(topic: "order_pending", partition: 0, from: 0)
+        try #require(pending.count == 1)
+        #expect(pending[0].value == Array(stored))
+        #expect(pending[0].key == Array("o1".utf8))
+        #expect(pending[0].header(EventCodec.eventIDHeader) == fresh.id)
+        #expect(pending[0].header(EventCodec.eventTypeHeader) == "order_pending")
+        #expect(try EventCodec.event(from: pending[0]) == fresh)
+
+        let canceled = try scratch.log.read(topic: "order_canceled", partition: 0, from: 0)
+        try #require(canceled.count == 1)
+        #expect(canceled[0].key == Array("o2".utf8))
+        #expect(canceled[0].header(EventCodec.eventIDHeader) == old.id)
+        #expect(try EventCodec.event(from: canceled[0]) == old)
+    }
+}
