@@ -44,6 +44,8 @@ struct OrderRoutes: Sendable {
             }
             return Duration.milliseconds(Int(seconds * 1000))
         } ?? .seconds(10)
+        // Checked whatever `wait` says: a parameter out of range is an error, not ignored.
+        let seen = Int(try request.integerQuery("seen", in: 0...1_000_000) ?? 0)
         switch query.get("wait") {
         case nil:
             return try ControlRouter.json(Order(try await orders.order(id)))
@@ -51,7 +53,6 @@ struct OrderRoutes: Sendable {
             return try ControlRouter.json(Order(
                 try await orders.waitForChange(id, seenChanges: nil, untilTerminal: true, timeout: timeout)))
         case "change":
-            let seen = Int(try request.integerQuery("seen", in: 0...1_000_000) ?? 0)
             return try ControlRouter.json(Order(
                 try await orders.waitForChange(id, seenChanges: seen, untilTerminal: false, timeout: timeout)))
         case let other?:

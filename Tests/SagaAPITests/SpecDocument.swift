@@ -60,6 +60,12 @@ struct SpecDocument {
     func sample(of schema: Object) throws -> Any {
         let schema = try resolve(schema)
         if let choices = schema["enum"] as? [Any], let first = choices.first { return first }
+        // `allOf` narrows its first member (PositiveAmount: an Amount, not zero); `anyOf`/`oneOf`
+        // take the first member that is not null (an optional field that may be null).
+        if let members = (schema["allOf"] ?? schema["anyOf"] ?? schema["oneOf"]) as? [Object],
+           let first = members.first(where: { $0["type"] as? String != "null" }) {
+            return try sample(of: first)
+        }
         switch Self.type(of: schema) {
         case "object":
             if let properties = schema["properties"] as? Object {
