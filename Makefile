@@ -6,16 +6,18 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 STATE_DIR ?= ./var
 APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 # For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl;
-# gdb prints the test process's threads if a run overstays its time limit.
-TEST_APT_PACKAGES := prometheus systemd curl gdb
+# gdb prints the test process's threads if a run overstays its time limit; python3-venv holds
+# schemathesis (from PyPI), which fuzzes the API against openapi.yaml.
+TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench deps test-deps clean help
+.PHONY: run test build bench deps test-deps clean help fuzz-api
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
 	@echo "make bench  release build of the log benchmark, with raw-disk baselines"
+	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
 
 ## Installs the system packages the build links against (and, for `make test`, the tools the
 ## tests use), only when one is missing: one `apt-get update`, one `apt-get install`.
@@ -66,12 +68,20 @@ test: test-deps
 	Tests/run-with-deadline.sh 600 .build/test-system.txt $(SWIFT) test --skip-build --filter SystemTests; \
 	  status=$$?; $(KILL_TEST_LEFTOVERS); test $$status -eq 0
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-system.txt "system tests" '^SystemTests\.'
+	Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
 	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
+	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
 	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt | awk '{s+=$$4} END {print s}'); \
 	  echo "swift: $$total passed, 0 failed"
+
+# More of the same fuzzing as `make test` does, with a fresh seed: FUZZ_EXAMPLES per operation.
+FUZZ_EXAMPLES ?= 300
+fuzz-api: test-deps
+	$(SWIFT) build
+	Tests/api-fuzz.sh .build/debug/sagad $(FUZZ_EXAMPLES) ""
 
 bench: deps
 	$(SWIFT) build -c release --product SagaLogBenchmark

@@ -87,7 +87,9 @@ func probeDeadline() async throws {
     let clock = ContinuousClock()
     let started = clock.now
     #expect(await probe.run(deadline: .milliseconds(100)) == .timedOut)
-    #expect(clock.now - started < .seconds(1))
+    // The wedged check never ends: any return at all is the deadline working. The bound is
+    // loose because CI runs this beside child processes (1.07 s was seen for a 100 ms deadline).
+    #expect(clock.now - started < .seconds(5))
     #expect(await probe.run(deadline: .milliseconds(100)) == .stillRunning)
     #expect(liveness.calls == 3)
     liveness.mode = .healthy
