@@ -27,8 +27,19 @@ enum OrderQueries {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         _ = arguments.append(contentsOf: [limit])
-        return try Row.fetchAll(db, sql: "SELECT * FROM orders \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
-            .map(view(of:))
+        // A failed order is settled unless it was charged (reached processing): the listing
+        // says so as a single order's read does, from the history (an index lookup per failed row).
+        let sql = """
+            SELECT orders.*, (status = 'failed' AND EXISTS (
+                SELECT 1 FROM order_status_history h WHERE h.order_id = orders.id AND h.status = 'processing'
+              )) AS reached_processing
+            FROM orders \(whereClause) ORDER BY id LIMIT ?
+            """
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            var order = view(of: row)
+            order.reachedProcessing = row["reached_processing"]
+            return order
+        }
     }
 
     static func statusCounts(in db: Database) throws -> [OrderStatus: Int] {

@@ -156,7 +156,8 @@ extension OrderView {
     /// Nothing more will happen: terminal, and not a charged failure still waiting for its
     /// refund (a `failed` order whose history shows it reached `processing`).
     public var isSettled: Bool {
-        guard status == .failed, let history else { return status.isTerminal }
-        return !history.contains { $0.status == .processing }
+        guard status == .failed else { return status.isTerminal }
+        if let history { return !history.contains { $0.status == .processing } }
+        return reachedProcessing == false
     }
 }

@@ -30,6 +30,9 @@ public struct OrderView: Codable, Sendable, Equatable {
     public var updatedAtMillis: Int64
     /// Filled only by single-order reads.
     public var history: [StatusChange]?
+    /// Whether a failed order had reached `processing` (was charged, so a refund follows);
+    /// filled by listings, which carry no history.
+    public var reachedProcessing: Bool? = nil
 }
 
 /// What the order service refuses, with enough detail for a clear API error.

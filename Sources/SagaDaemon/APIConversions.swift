@@ -13,7 +13,7 @@ extension Order {
             id: order.id, status: order.status.rawValue, amount: Amount(cents: order.amountCents),
             accountID: order.accountID, createdAt: RFC3339.format(millis: order.createdAtMillis),
             updatedAt: RFC3339.format(millis: order.updatedAtMillis),
-            settled: order.history != nil ? order.isSettled : order.status.isTerminal && order.status != .failed,
+            settled: order.isSettled,
             history: order.history?.map {
                 StatusChange(status: $0.status.rawValue, at: RFC3339.format(millis: $0.atMillis), reason: $0.reason)
             })

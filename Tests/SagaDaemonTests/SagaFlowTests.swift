@@ -47,6 +47,10 @@ import Testing
         #expect(try await saga.checkout.account("poor").balanceCents == 100)
         #expect(try await saga.checkout.checkoutStatus(orderID: placed.id) == .failed)
         #expect(try await saga.eventually { try await saga.fulfillment.notifications(orderID: placed.id).map(\.kind) == ["failed"] })
+        // Never charged, so settled: a listing (no history) says what a single read says.
+        #expect(order.isSettled)
+        let listed = try #require(try await saga.orders.orders(status: .failed, limit: 10, after: nil).first { $0.id == placed.id })
+        #expect(listed.history == nil && listed.reachedProcessing == false && listed.isSettled)
         await saga.stop(task)
         try await saga.checkInvariants()
     }
@@ -62,6 +66,27 @@ import Testing
         #expect(order.history?.map(\.status) == [.created, .processing, .failed, .refunded])
         #expect(try await saga.checkout.account("default").balanceCents == before)
         #expect(try await saga.checkout.checkoutStatus(orderID: placed.id) == .refunded)
+        await saga.stop(task)
+        try await saga.checkInvariants()
+    }
+
+    /// A failed order that was charged is not settled until its refund: a listing says so too.
+    /// Fulfillment waits until the payment is taken; then checkout is paused, so the refund waits.
+    @Test func aChargedFailureIsUnsettledInListingsUntilRefunded() async throws {
+        let saga = try SagaHarness(failureRate: 1.0)
+        defer { saga.close() }
+        let task = saga.start()
+        await saga.fulfillment.host.consumer.pauseConsuming()
+        let placed = try await saga.orders.placeOrder(amountCents: 250, accountID: nil, idempotencyKey: nil)
+        #expect(try await saga.eventually { try await saga.orders.order(placed.id).status == .processing })
+        await saga.checkout.host.consumer.pauseConsuming()
+        saga.fulfillment.host.consumer.resumeConsuming()
+        #expect(try await saga.eventually { try await saga.orders.order(placed.id).status == .failed })
+        let single = try await saga.orders.order(placed.id)
+        let listed = try #require(try await saga.orders.orders(status: .failed, limit: 10, after: nil).first { $0.id == placed.id })
+        #expect(!single.isSettled && listed.reachedProcessing == true && !listed.isSettled)
+        saga.checkout.host.consumer.resumeConsuming()
+        #expect(try await saga.settled(placed.id).status == .refunded)
         await saga.stop(task)
         try await saga.checkInvariants()
     }
