@@ -50,15 +50,20 @@ public final class DaemonContext: Sendable {
         throw Problem(.notFound, "no service consumes as group '\(group)'; use \(choices)")
     }
 
-    /// `/healthz`: liveness, plus whether every consumer group can read on. A group stuck on a
-    /// damaged or deleted record fails health (an operator must act) but not the watchdog: a
-    /// restart would not repair the data, only loop.
+    /// `/healthz`: liveness, plus whether every consumer group can read on and apply. A group
+    /// stuck on a damaged or deleted record, or waiting out a full disk, fails health (an
+    /// operator must act) but not the watchdog: a restart would repair neither, only loop.
     func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         var checks = await livenessChecks(timeout: timeout)
         let stalls = runtime.log.stalledReads
         checks["log_reads"] = stalls.isEmpty ? "ok" : "error: " + stalls.map {
             "group \($0.group) stuck at \($0.topic)/\($0.partition) offset \($0.offset): \($0.reason)"
         }.joined(separator: "; ")
+        // A consumer waiting out a full disk or a failing database: degraded until it passes.
+        let faults = runtime.participants.compactMap { participant in
+            participant.host.consumer.storageFault.map { "\(participant.host.name) waits out a storage fault: \($0)" }
+        }
+        checks["storage"] = faults.isEmpty ? "ok" : "error: " + faults.joined(separator: "; ")
         return checks
     }
 

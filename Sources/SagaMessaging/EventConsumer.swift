@@ -22,6 +22,12 @@ public final class EventConsumer: Sendable {
     private let database: DatabasePool
     private let writer: GroupCommit
     private let retry: RetryPolicy
+    /// The storage fault being waited out, if any (see ``StorageFault``).
+    private let fault = Mutex<String?>(nil)
+
+    /// What keeps the consumer from applying events right now — a full disk, a busy or
+    /// failing database — or nil; it resumes by itself once the fault is gone.
+    public var storageFault: String? { fault.withLock { $0 } }
     private let logger: Logger
     private let handler: Handler
     private let afterCommit: @Sendable ([SagaEvent]) -> Void
@@ -166,11 +172,18 @@ public final class EventConsumer: Sendable {
         case interrupted
     }
 
+    /// Applies one event, retrying with backoff; after `retry.maxAttempts` failures of its own
+    /// it is dead-lettered. A storage fault (see ``StorageFault``) is not the event's: it is
+    /// waited out — retried every `retry.maxDelay` for as long as it lasts, shown in
+    /// `storageFault` — and does not count as an attempt.
     private func applyWithRetries(_ record: LogRecord, _ event: SagaEvent) async -> Outcome {
         let handler = self.handler
         var lastError: any Error = CancellationError()
-        for attempt in 1...retry.maxAttempts {
-            try? await Task.sleep(for: retry.delay(beforeAttempt: attempt))
+        var attempt = 1
+        var faultLogged: ContinuousClock.Instant? = nil
+        defer { fault.withLock { $0 = nil } }
+        while attempt <= retry.maxAttempts {
+            try? await Task.sleep(for: faultLogged == nil ? retry.delay(beforeAttempt: attempt) : retry.maxDelay)
             if Task.isCancelled { return .interrupted }
             do {
                 let took = try await writer.write { db -> Bool in
@@ -178,14 +191,28 @@ public final class EventConsumer: Sendable {
                     try handler(event, db)
                     return true
                 }
+                if faultLogged != nil {
+                    logger.notice("storage fault over; consuming again", metadata: ["group": "\(group)"])
+                }
                 return .applied(took ? [event] : [])
             } catch {
                 if Task.isCancelled { return .interrupted }
+                if StorageFault.isTransient(error) {
+                    fault.withLock { $0 = "\(error)" }
+                    if faultLogged.map({ ContinuousClock.now - $0 > .seconds(30) }) ?? true {
+                        faultLogged = .now
+                        logger.error("storage fault: waiting it out, the event is not dead-lettered", metadata: [
+                            "group": "\(group)", "event": "\(event.id)", "error": "\(error)",
+                        ])
+                    }
+                    continue
+                }
+                attempt += 1
                 lastError = error
                 Counter(label: SagaMetrics.handlerRetries, dimensions: [("service", service)]).increment()
                 logger.warning("handler failed", metadata: [
                     "group": "\(group)", "event": "\(event.id)", "type": "\(event.type.rawValue)",
-                    "attempt": "\(attempt)", "error": "\(error)",
+                    "attempt": "\(attempt - 1)", "error": "\(error)",
                 ])
             }
         }

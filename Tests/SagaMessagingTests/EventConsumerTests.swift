@@ -37,7 +37,9 @@ final class ConsumerFixture: Sendable {
     let calls = CallCounter()
     let commits = CommitObserver()
 
-    init(failFirst: Int = 0, failAlways: Set<String> = [], batchSize: Int = 256) throws {
+    /// `failFirst` handler calls fail, with `failure` (by default an error of the handler's own).
+    init(failFirst: Int = 0, failure: any Error & Sendable = CocoaError(.fileLocking), failAlways: Set<String> = [],
+         batchSize: Int = 256) throws {
         directory = NSTemporaryDirectory() + "consumer-\(UUID().uuidString)"
         var configuration = LogConfiguration()
         configuration.durability = .never
@@ -55,13 +57,14 @@ final class ConsumerFixture: Sendable {
         let log = self.log
         consumer = EventConsumer(
             service: "test", group: "test", types: [.orderPending], log: log, database: database,
-            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)), batchSize: batchSize, logger: logger,
+            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1), maxDelay: .milliseconds(10)),
+            batchSize: batchSize, logger: logger,
             handler: { event, db in
                 calls.record(event.orderID)
                 let committed = log.groupLag().filter { $0.group == "test" && $0.topic == "order_pending" }
                 commits.record(event.orderID, committed: committed.reduce(into: [:]) { $0[$1.partition] = $1.committedOffset })
                 if failAlways.contains(event.orderID) { throw CocoaError(.featureUnsupported) }
-                if failures.takeFailure() { throw CocoaError(.fileLocking) }
+                if failures.takeFailure() { throw failure }
                 try db.execute(sql: "INSERT INTO effects VALUES (?)", arguments: [event.orderID])
             })
     }
@@ -115,6 +118,27 @@ final class ConsumerFixture: Sendable {
         #expect(Set(applied.map(\.orderID)) == ["a", "b"])
         #expect(try fixture.effects() == ["a", "b"])
         #expect(!fixture.log.topicNames.contains("order_pending.dlq"))
+    }
+
+    /// A full disk fails every handler the same way: it is waited out (and shown), never a
+    /// reason to dead-letter the event, however long it lasts.
+    @Test func aStorageFaultIsWaitedOutNotDeadLettered() async throws {
+        let fixture = try ConsumerFixture(failFirst: 12, failure: DatabaseError(resultCode: .SQLITE_FULL, message: "disk full"))
+        defer { fixture.close() }
+        let records = try await fixture.publish(["a"])
+        let processing = Task { await fixture.consumer.process(records) }
+        var seen: String? = nil
+        for _ in 0..<500 where seen == nil {
+            seen = fixture.consumer.storageFault
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(seen?.contains("disk full") == true, "the fault is shown while it lasts")
+        let applied = await processing.value ?? []
+        #expect(applied.map(\.orderID) == ["a"])
+        #expect(try fixture.effects() == ["a"])
+        #expect(fixture.calls.count("a") == 13)  // the batch, eleven waits, then success
+        #expect(!fixture.log.topicNames.contains("order_pending.dlq"))
+        #expect(fixture.consumer.storageFault == nil)
     }
 
     @Test func aPoisonRecordIsDeadLetteredAndTheOthersStillApply() async throws {
