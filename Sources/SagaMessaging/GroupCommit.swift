@@ -39,6 +39,9 @@ public final class GroupCommit: Sendable {
 
     public init(database: DatabasePool) { self.database = database }
 
+    /// Writes waiting for the next transaction (tests wait on it instead of sleeping).
+    var queuedWrites: Int { state.withLock { $0.queued.count } }
+
     /// Runs `body` in the next shared write transaction and returns its result once that
     /// transaction committed.
     /// - Throws: what `body` threw (its changes are rolled back), or the commit's error.

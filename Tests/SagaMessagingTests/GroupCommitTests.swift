@@ -65,8 +65,11 @@ struct RefusedWrite: Error, Equatable { let row: Int }
                 return await group.reduce(into: [Int: Result<Int, RefusedWrite>]()) { $0[$1.0] = $1.1 }
             }
         }
-        // Let all fifty queue up behind the held writer (the first takes its own transaction).
-        try await Task.sleep(for: .milliseconds(300))
+        // Let all fifty queue up behind the held writer (waiting on the queue, not on a clock:
+        // a fixed 300 ms was too short on a loaded CI machine).
+        let deadline = ContinuousClock.now + .seconds(20)
+        while writer.queuedWrites < 50, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(writer.queuedWrites == 50)
         release()
         let outcome = await results.value
         #expect(outcome.count == 50)
