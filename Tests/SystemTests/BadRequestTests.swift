@@ -134,7 +134,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try metrics.body.write(to: URL(fileURLWithPath: directory + "/metrics"))
-        FileManager.default.createFile(atPath: directory + "/said", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/said", contents: nil)
         check.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: directory + "/metrics"))
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/said"))
         check.standardOutput = output

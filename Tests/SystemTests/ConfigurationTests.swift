@@ -156,7 +156,7 @@ import Testing
 
     @Test func anUnwritableStateDirectoryExits78() async throws {
         let blocker = NSTemporaryDirectory() + "not-a-dir-\(UUID().uuidString.prefix(6))"
-        FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: blocker) }
         let (status, output) = try await exitStatus(arguments: ["--state-dir", blocker + "/state"])
         #expect(status == 78)

@@ -8,6 +8,7 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
 
 /// Polls `probe` until it returns a value; throws naming `what` (and the last observation) at
 /// the deadline.
+@discardableResult
 func eventually<T>(
     _ what: String, timeout: Duration = .seconds(15), _ probe: () throws -> T?
 ) async throws -> T {
@@ -109,8 +110,8 @@ func runSagad(_ arguments: [String], environment: [String: String], timeout: Dur
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let outPath = directory + "/stdout", errPath = directory + "/stderr"
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     try ProcessLauncher.run(process)

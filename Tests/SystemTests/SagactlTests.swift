@@ -12,7 +12,7 @@ func sagactl(_ arguments: [String], socket: String) async throws -> (status: Int
     // Output to a file, read once it exited: a pipe read to its end would wait as long as
     // anything holding its write end lives, with no deadline.
     let outputPath = NSTemporaryDirectory() + "sagactl-\(UUID().uuidString.prefix(8)).out"
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
     let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     defer { try? output.close() }
