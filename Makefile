@@ -11,13 +11,14 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench deps test-deps clean help fuzz-api
+.PHONY: run test build bench deps test-deps clean help fuzz-api chaos
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
 	@echo "make bench  release build of the log benchmark, with raw-disk baselines"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
+	@echo "make chaos  kill -9 at random under mixed load for CHAOS_CYCLES (200) cycles, then every invariant"
 
 ## Installs the system packages the build links against (and, for `make test`, the tools the
 ## tests use), only when one is missing: one `apt-get update`, one `apt-get install`.
@@ -74,8 +75,18 @@ test: test-deps
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
 	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
+	  grep -hE "^chaos: " .build/test-system.txt || true; \
 	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt | awk '{s+=$$4} END {print s}'); \
 	  echo "swift: $$total passed, 0 failed"
+
+# The chaos test of `make test` (20 cycles) for CHAOS_CYCLES cycles: random kill -9 under mixed
+# load, every invariant checked from the databases afterwards; ends with a `chaos:` line.
+CHAOS_CYCLES ?= 200
+chaos: test-deps
+	$(SWIFT) build --build-tests
+	SAGAD_CHAOS_CYCLES=$(CHAOS_CYCLES) Tests/run-with-deadline.sh 5400 .build/test-chaos.txt \
+	  $(SWIFT) test --skip-build --filter SystemTests.ChaosTests; \
+	  status=$$?; $(KILL_TEST_LEFTOVERS); grep -hE "^chaos: " .build/test-chaos.txt; test $$status -eq 0
 
 # More of the same fuzzing as `make test` does, with a fresh seed: FUZZ_EXAMPLES per operation.
 FUZZ_EXAMPLES ?= 300

@@ -72,7 +72,7 @@ import Testing
         let orders = load.orders.count
         print("chaos: \(cycles) cycles, \(orders) orders, \(kills) kills, \(violations.count) violations "
               + "(\(load.canceled) cancels; seed \(seed), repeat with SAGAD_CHAOS_SEED=\(seed))")
-        #expect(violations.isEmpty, "\(violations.prefix(10).joined(separator: "\n"))")
+        #expect(violations.count == 0, "first of them:\n\(violations.prefix(10).joined(separator: "\n"))")
         #expect(orders >= cycles, "the load placed too few orders to mean anything")
     }
 
