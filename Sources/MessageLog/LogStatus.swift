@@ -140,3 +140,26 @@ public struct StalledRead: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// Records found missing when the log was opened: a consumer group had consumed up to `upTo`,
+/// but the partition now ends at `from` (a segment file was deleted or cut, or an unsynced tail
+/// was lost). Records `from..<upTo` — and any that followed them — are gone; other groups never
+/// saw them. Kept, and reported, until an operator acknowledges them.
+public struct LostRecords: Sendable, Equatable, Codable {
+    public var topic: String
+    public var partition: Int
+    public var group: String
+    public var from: Int64
+    public var upTo: Int64
+    /// When the loss was found, in milliseconds since the Unix epoch.
+    public var foundAtMillis: Int64
+
+    public init(topic: String, partition: Int, group: String, from: Int64, upTo: Int64, foundAtMillis: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.group = group
+        self.from = from
+        self.upTo = upTo
+        self.foundAtMillis = foundAtMillis
+    }
+}

@@ -21,6 +21,10 @@ public protocol MessageLogAdmin: Sendable {
     func enforceRetention(nowSeconds: Double?) throws -> RetentionOutcome
     /// Partitions where a consumer group is stuck on damaged or deleted records, by group.
     var stalledReads: [StalledRead] { get }
+    /// Records found missing when the log was opened, until acknowledged.
+    var lostRecords: [LostRecords] { get }
+    /// The operator has seen the lost records: stop reporting them.
+    func acknowledgeLostRecords() throws
     /// What opening the log found and repaired.
     var recoveryReport: LogRecoveryReport { get }
     /// Completes queued appends, makes them durable and releases the log's storage.

@@ -9,6 +9,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case listTopics, peekRecords
     case listGroups, pauseGroup, resumeGroup, resetGroup
     case listDeadLetters, replayDeadLetters
+    case listLostRecords, acknowledgeLostRecords
     case health, ready, metrics, openapi
 
     /// The HTTP methods the API uses.
@@ -41,6 +42,8 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .resetGroup: (.post, "/v1/groups/{group}/reset")
         case .listDeadLetters: (.get, "/v1/dlq")
         case .replayDeadLetters: (.post, "/v1/dlq/replay")
+        case .listLostRecords: (.get, "/v1/lost-records")
+        case .acknowledgeLostRecords: (.post, "/v1/lost-records/acknowledge")
         case .health: (.get, "/healthz")
         case .ready: (.get, "/readyz")
         case .metrics: (.get, "/metrics")

@@ -64,7 +64,7 @@ public enum APISchemas {
     public static let all: [any APISchema.Type] = [
         OrderRequest.self, Order.self, StatusChange.self, OrderPage.self,
         AccountRequest.self, DepositRequest.self, Account.self, AccountList.self,
-        LedgerAccount.self, Ledger.self, LedgerTotals.self,
+        LedgerAccount.self, Ledger.self, LedgerTotals.self, LostRecordRange.self, LostRecordList.self,
         OrderNotification.self, NotificationList.self,
         PartitionInfo.self, PartitionList.self, GroupLag.self, GroupLagList.self, GroupState.self,
         GroupResetRequest.self, LogRecord.self, RecordPage.self, ReplayRequest.self, ReplayResult.self,

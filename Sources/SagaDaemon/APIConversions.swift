@@ -58,6 +58,14 @@ extension SagaAPI.Ledger {
     }
 }
 
+extension LostRecordRange {
+    init(_ lost: LostRecords) {
+        self.init(
+            topic: lost.topic, partition: lost.partition, group: lost.group, from: lost.from, upTo: lost.upTo,
+            foundAt: RFC3339.format(millis: lost.foundAtMillis))
+    }
+}
+
 extension OrderNotification {
     init(_ notification: NotificationView) {
         self.init(

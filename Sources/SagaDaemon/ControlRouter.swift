@@ -41,6 +41,8 @@ enum ControlRouter {
             case .resetGroup: log.reset
             case .listDeadLetters: log.deadLetters
             case .replayDeadLetters: log.replay
+            case .listLostRecords: log.lostRecords
+            case .acknowledgeLostRecords: log.acknowledgeLostRecords
             case .health: health.liveness
             case .ready: health.readiness
             case .metrics: health.metrics

@@ -50,15 +50,21 @@ public final class DaemonContext: Sendable {
         throw Problem(.notFound, "no service consumes as group '\(group)'; use \(choices)")
     }
 
-    /// `/healthz`: liveness, plus whether every consumer group can read on and apply. A group
-    /// stuck on a damaged or deleted record, or waiting out a full disk, fails health (an
-    /// operator must act) but not the watchdog: a restart would repair neither, only loop.
+    /// `/healthz`: liveness, plus whether every consumer group can read on and apply and whether
+    /// records went missing. A group stuck on a damaged or deleted record, one waiting out a
+    /// full disk, or lost records not yet acknowledged fail health (an operator must act) but
+    /// not the watchdog: a restart would repair none of them, only loop.
     func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         var checks = await livenessChecks(timeout: timeout)
         let stalls = runtime.log.stalledReads
         checks["log_reads"] = stalls.isEmpty ? "ok" : "error: " + stalls.map {
             "group \($0.group) stuck at \($0.topic)/\($0.partition) offset \($0.offset): \($0.reason)"
         }.joined(separator: "; ")
+        // Records found missing at start: failing until an operator acknowledges them.
+        let lost = runtime.log.lostRecords
+        checks["log_recovery"] = lost.isEmpty ? "ok" : "error: records missing from the log: " + lost.map {
+            "\($0.topic)/\($0.partition) \($0.from)..<\($0.upTo) (group \($0.group) had consumed them)"
+        }.joined(separator: "; ") + "; acknowledge with POST /v1/lost-records/acknowledge"
         // A consumer waiting out a full disk or a failing database: degraded until it passes.
         let faults = runtime.participants.compactMap { participant in
             participant.host.consumer.storageFault.map { "\(participant.host.name) waits out a storage fault: \($0)" }

@@ -97,4 +97,16 @@ struct LogRoutes: Sendable {
         daemon.logger.notice("dead letters replayed", metadata: ["records": "\(replayed)"])
         return try ControlRouter.json(ReplayResult(replayed: replayed))
     }
+
+    /// `/v1/lost-records`: records found missing from the log at start, until acknowledged.
+    @Sendable func lostRecords(_ request: Request, _ context: Context) async throws -> Response {
+        try ControlRouter.json(LostRecordList(lost: log.lostRecords.map(LostRecordRange.init)))
+    }
+
+    @Sendable func acknowledgeLostRecords(_ request: Request, _ context: Context) async throws -> Response {
+        let seen = log.lostRecords.count
+        try log.acknowledgeLostRecords()
+        daemon.logger.notice("lost records acknowledged", metadata: ["ranges": "\(seen)"])
+        return try ControlRouter.json(LostRecordList(lost: log.lostRecords.map(LostRecordRange.init)))
+    }
 }

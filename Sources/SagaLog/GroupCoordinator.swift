@@ -27,36 +27,47 @@ final class GroupCoordinator: Sendable {
         self.logger = logger
         self.signal = signal
         var groups: [String: ConsumerGroup] = [:]
+        var lost: [LostRecords] = []
         for file in try FileSystem.list(directory) where file.hasSuffix(".offsets") {
             let name = String(file.dropLast(".offsets".count))
             let store = try OffsetStore(
                 group: name, path: directory + "/" + file,
                 syncEachCommit: configuration.durability == .always, logger: logger)
-            try Self.clampCommitted(store, topics: topics, logger: logger)
+            lost += try Self.clampCommitted(store, topics: topics, logger: logger)
             groups[name] = ConsumerGroup(name: name, offsets: store)
         }
         self.state = Mutex(State(groups: groups))
+        self.lostAtOpen = lost
     }
 
-    /// A committed offset past the recovered end (records lost with an unsynced tail) is pulled
-    /// back to the end, so the group re-reads whatever is appended there next.
-    private static func clampCommitted(_ store: OffsetStore, topics: [String: Topic], logger: Logger) throws {
+    /// What `clampCommitted` found when the log was opened.
+    let lostAtOpen: [LostRecords]
+
+    /// A committed offset past the recovered end means records are gone (a segment deleted or
+    /// cut, an unsynced tail lost): it is pulled back to the end, so the group reads whatever is
+    /// appended there next, and the loss is returned to be kept and reported.
+    private static func clampCommitted(_ store: OffsetStore, topics: [String: Topic], logger: Logger) throws -> [LostRecords] {
         var offsets = store.offsets
         var changed = false
+        var lost: [LostRecords] = []
         for (key, offset) in offsets {
             guard let partitions = topics[key.topic]?.partitions, partitions.indices.contains(key.partition) else {
                 continue
             }
             let end = partitions[key.partition].endOffset
             if offset > end {
-                logger.warning("committed offset was past the end of the log; clamped", metadata: [
-                    "group": "\(store.group)", "partition": "\(key)", "committed": "\(offset)", "end": "\(end)",
+                logger.critical("records are missing from the log: a group had consumed past its end", metadata: [
+                    "group": "\(store.group)", "partition": "\(key)", "consumed_up_to": "\(offset)", "end": "\(end)",
                 ])
+                lost.append(LostRecords(
+                    topic: key.topic, partition: key.partition, group: store.group, from: end, upTo: offset,
+                    foundAtMillis: Int64(Date().timeIntervalSince1970 * 1000)))
                 offsets[key] = end
                 changed = true
             }
         }
         if changed { try store.replaceAll(offsets) }
+        return lost
     }
 
     /// Refuses new groups from now on (the log is closing).

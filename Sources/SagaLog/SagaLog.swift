@@ -23,6 +23,8 @@ public final class SagaLog: MessageLog, Sendable {
     let coordinator: GroupCoordinator
     /// Partitions groups are stuck on (damaged or deleted records).
     let stalls: StalledReads
+    /// Records found missing at open, until acknowledged.
+    private let lost: LostRecordsJournal
     private let writer: GroupCommitWriter
     private let lock: DirectoryLock
     private let state: Mutex<State>
@@ -74,6 +76,7 @@ public final class SagaLog: MessageLog, Sendable {
         }
         self.coordinator = try GroupCoordinator(
             logDirectory: directory, topics: topics, configuration: configuration, logger: logger, signal: signal)
+        self.lost = try LostRecordsJournal(logDirectory: directory, adding: coordinator.lostAtOpen)
         state.withLock { state in
             state.topics = topics
             state.recovery = reports
@@ -234,6 +237,11 @@ public final class SagaLog: MessageLog, Sendable {
 
     /// Partitions where a group is stuck on damaged or deleted records.
     public var stalledReads: [StalledRead] { stalls.all }
+
+    /// Records found missing when the log was opened (this time or before), until acknowledged.
+    public var lostRecords: [LostRecords] { lost.all }
+
+    public func acknowledgeLostRecords() throws { try lost.acknowledge() }
 
     /// Committed offset and lag for every group and partition of the topics it committed to
     /// or currently reads.
