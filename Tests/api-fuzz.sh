@@ -13,7 +13,12 @@ seed=${3-20261127}
 venv=.build/schemathesis
 if [ ! -x "$venv/bin/schemathesis" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+    # PyPI may stumble once: three tries, a little apart.
+    for attempt in 1 2 3; do
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --retries 5 --timeout 60 schemathesis==4.32.5 && break
+        [ "$attempt" = 3 ] && { echo "cannot install schemathesis from PyPI"; exit 1; }
+        sleep $((attempt * 10))
+    done
 fi
 
 state=$(mktemp -d /tmp/sagad-fuzz.XXXXXX)
