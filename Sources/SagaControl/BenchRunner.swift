@@ -1,6 +1,7 @@
 import Foundation
 import Histogram
 import SagaAPI
+import Synchronization
 
 /// What happened to one bench order.
 struct BenchOrderOutcome: Sendable {
@@ -23,6 +24,10 @@ struct BenchResult: Sendable {
     var orders: Int
     var concurrency: Int
     var amount: String?
+    /// Orders per second offered, for an open-loop run.
+    var offeredRate: Double? = nil
+    /// The account the orders were placed on (nil: the daemon's default).
+    var account: String? = nil
     var wallTime: Duration = .zero
     var statusCounts: [String: Int] = [:]
     var failureCounts: [String: Int] = [:]
@@ -30,6 +35,9 @@ struct BenchResult: Sendable {
     var transportRetries = 0
     var terminalLatency = LatencySummary.makeHistogram()
     var createLatency = LatencySummary.makeHistogram()
+
+    /// Orders done, settled or failed.
+    var completed: Int { statusCounts.values.reduce(0, +) + failureCounts.values.reduce(0, +) }
 
     /// Adds one order's outcome to the totals.
     mutating func add(_ outcome: BenchOrderOutcome) {
@@ -42,13 +50,22 @@ struct BenchResult: Sendable {
     }
 }
 
-/// The load test: places orders with a fixed number of concurrent workers, each placing an
-/// order and long-polling it until terminal, retrying 503 (overload) after Retry-After.
+/// The load test: places orders and long-polls each until terminal, retrying 503 (overload)
+/// after Retry-After. Closed loop: a fixed number of concurrent workers, each taking the next
+/// order when its last one is done (capacity). Open loop (`rate`): orders are sent on a fixed
+/// schedule whatever the answers do, and latencies count from each order's scheduled send
+/// time, so a stall shows instead of slowing the load down (what users feel).
 struct BenchRunner: Sendable {
     var client: ControlClient
     var orders: Int
     var concurrency: Int
     var amount: String?
+    /// Orders per second to offer (open loop); nil for the closed loop.
+    var rate: Double? = nil
+    /// A closed-loop run starts no new order after this long.
+    var duration: Duration? = nil
+    /// The account to order on (nil: the daemon's default account).
+    var account: String? = nil
     /// The `timeout` of each `wait=terminal` long poll.
     var terminalWait: Duration = .seconds(60)
     /// Long polls per order before it is reported as not settled.
@@ -63,10 +80,13 @@ struct BenchRunner: Sendable {
     /// Runs the bench, calling `progress` with the number of orders done after each one.
     /// Stops with the error when the daemon becomes unreachable.
     func run(progress: (Int) -> Void) async throws -> BenchResult {
+        if let rate { return try await runOpenLoop(rate: rate, progress: progress) }
         var result = BenchResult(orders: orders, concurrency: concurrency, amount: amount)
+        result.account = account
         let started = ContinuousClock.now
+        let deadline = duration.map { started + $0 }
+        var launched = 0
         try await withThrowingTaskGroup(of: BenchOrderOutcome.self) { group in
-            var launched = 0
             while launched < min(concurrency, orders) {
                 group.addTask { [launched] in try await placeAndAwait(number: launched) }
                 launched += 1
@@ -76,21 +96,47 @@ struct BenchRunner: Sendable {
                 result.add(outcome)
                 completed += 1
                 progress(completed)
-                if launched < orders {
+                if launched < orders, deadline.map({ ContinuousClock.now < $0 }) ?? true {
                     group.addTask { [launched] in try await placeAndAwait(number: launched) }
                     launched += 1
                 }
             }
         }
+        result.orders = launched
         result.wallTime = ContinuousClock.now - started
         return result
     }
 
+    /// Sends order n at `start + n / rate`, each in its own task, whatever the earlier ones do.
+    private func runOpenLoop(rate: Double, progress: (Int) -> Void) async throws -> BenchResult {
+        var initial = BenchResult(orders: orders, concurrency: 0, amount: amount)
+        initial.offeredRate = rate
+        initial.account = account
+        let collected = SharedResult(initial)
+        let started = ContinuousClock.now
+        try await withThrowingDiscardingTaskGroup { group in
+            for number in 0..<orders {
+                let scheduled = started + .seconds(Double(number) / rate)
+                try await Task.sleep(until: scheduled, clock: .continuous)
+                group.addTask {
+                    let outcome = try await placeAndAwait(number: number, scheduledAt: scheduled)
+                    collected.state.withLock { $0.add(outcome) }
+                }
+                progress(collected.state.withLock { $0.completed })
+            }
+        }
+        var result = collected.state.withLock { $0 }
+        result.wallTime = ContinuousClock.now - started
+        progress(result.completed)
+        return result
+    }
+
     /// Places order `number` (retrying overload and broken connections under one idempotency
-    /// key) and waits until it is terminal.
-    func placeAndAwait(number: Int) async throws -> BenchOrderOutcome {
+    /// key) and waits until it is terminal. Latencies count from `scheduledAt` when given (open
+    /// loop), else from the create request that succeeded.
+    func placeAndAwait(number: Int, scheduledAt: ContinuousClock.Instant? = nil) async throws -> BenchOrderOutcome {
         var outcome = BenchOrderOutcome()
-        var request = try ControlRequest(.createOrder, json: OrderRequest(amount: amount.map { Amount($0) }, accountID: nil))
+        var request = try ControlRequest(.createOrder, json: OrderRequest(amount: amount.map { Amount($0) }, accountID: account))
         request.headers.append((name: "Idempotency-Key", value: "bench-\(runID)-\(number)"))
         var order: Order
         var sentAt: ContinuousClock.Instant
@@ -121,7 +167,7 @@ struct BenchRunner: Sendable {
                     ? .undecodableResponse(path: request.path, reason: "not an order") : response.rejection())
                 return outcome
             }
-            outcome.createLatency = ContinuousClock.now - sentAt
+            outcome.createLatency = ContinuousClock.now - (scheduledAt ?? sentAt)
             order = created
             break
         }
@@ -141,7 +187,7 @@ struct BenchRunner: Sendable {
                 return outcome
             }
         }
-        outcome.terminalLatency = ContinuousClock.now - sentAt
+        outcome.terminalLatency = ContinuousClock.now - (scheduledAt ?? sentAt)
         outcome.finalStatus = order.isSettled ? order.status : "\(order.status) (not settled)"
         return outcome
     }
@@ -151,4 +197,10 @@ struct BenchRunner: Sendable {
         let message = error.message
         return message.hasPrefix("sagactl: ") ? String(message.dropFirst(9)) : message
     }
+}
+
+/// An open-loop run's totals, added to by every order's task.
+private final class SharedResult: Sendable {
+    let state: Mutex<BenchResult>
+    init(_ result: BenchResult) { state = Mutex(result) }
 }

@@ -4,6 +4,9 @@ import Foundation
 struct BenchSummary: Codable, Sendable, Equatable {
     var orders: Int
     var concurrency: Int
+    /// Orders per second offered (open loop); nil for a closed-loop run.
+    var offeredRate: Double?
+    var account: String?
     var amount: String?
     var completed: Int
     var wallTimeSeconds: Double
@@ -16,7 +19,8 @@ struct BenchSummary: Codable, Sendable, Equatable {
     var createRequest: LatencySummary
 
     enum CodingKeys: String, CodingKey {
-        case orders, concurrency, amount, completed, statuses, failures
+        case orders, concurrency, amount, completed, statuses, failures, account
+        case offeredRate = "offered_rate"
         case wallTimeSeconds = "wall_time_seconds"
         case ordersPerSecond = "orders_per_second"
         case overloadRetries = "overload_retries"
@@ -28,6 +32,8 @@ struct BenchSummary: Codable, Sendable, Equatable {
     init(_ result: BenchResult) {
         orders = result.orders
         concurrency = result.concurrency
+        offeredRate = result.offeredRate
+        account = result.account
         amount = result.amount
         completed = result.statusCounts.values.reduce(0, +)
         wallTimeSeconds = OrderWatcher.seconds(result.wallTime)
@@ -43,7 +49,13 @@ struct BenchSummary: Codable, Sendable, Equatable {
     /// The human-readable report: settings and throughput, statuses, then latency percentiles.
     func reportLines() -> [String] {
         var overview = TextTable([.init(""), .init("")])
-        overview.append(["orders", "\(orders) at concurrency \(concurrency), amount \(amount ?? "random")"])
+        if let offeredRate {
+            overview.append(["orders", String(format: "%d offered at %.1f/s (open loop: latency from each order's scheduled send)", orders, offeredRate)
+                + ", amount \(amount ?? "random")"])
+        } else {
+            overview.append(["orders", "\(orders) at concurrency \(concurrency), amount \(amount ?? "random")"])
+        }
+        overview.append(["account", account ?? "the daemon's default"])
         overview.append(["completed", String(completed)])
         overview.append(["wall time", String(format: "%.3f s", wallTimeSeconds)])
         overview.append(["throughput", String(format: "%.1f orders/s", ordersPerSecond)])

@@ -156,7 +156,8 @@ struct EndToEndTests {
         }
         defer { server.stop() }
         let console = RecordingConsole()
-        let status = try await BenchCommand.parse(["--orders", "3", "--concurrency", "2", "--json", "--amount", "1.00"])
+        let status = try await BenchCommand.parse(["--orders", "3", "--concurrency", "2", "--json", "--amount", "1.00",
+                                                   "--account", "shop"])
             .execute(socketPath: server.socketPath, console: console)
         #expect(status == 0)
 
@@ -169,7 +170,7 @@ struct EndToEndTests {
         #expect(summary.wallTimeSeconds >= 1)  // waited out Retry-After
         let requests = server.requests
         let creates = requests.filter { $0.method == "POST" }
-        #expect(creates.allSatisfy { $0.body == #"{"amount":"1.00"}"# })
+        #expect(creates.allSatisfy { Self.object($0.body) == ["amount": "1.00", "account_id": "shop"] }, "\(creates.map(\.body))")
         let keys = creates.compactMap { $0.headers["idempotency-key"] }
         #expect(keys.count == 4)
         #expect(Set(keys).count == 3)  // the overloaded create was resent under its own key
@@ -177,6 +178,37 @@ struct EndToEndTests {
         #expect(polls.count == 3)
         #expect(polls.allSatisfy { $0.hasSuffix("?wait=terminal&timeout=60") })
         #expect(console.errors.contains("3/3 orders (100%)"))
+    }
+
+    static func object(_ body: String) -> [String: String] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: String] ?? [:]
+    }
+
+    @Test("bench --rate funds its own account and sends on a schedule (open loop)")
+    func benchOpenLoop() async throws {
+        let server = try FakeSagad { request in
+            if request.method == "POST", request.path == "/v1/accounts" {
+                return .json(201, #"{"id":"x","balance":"100000000000.00"}"#)
+            }
+            if request.method == "POST" { return .json(201, orderJSON("ord_\(UUID().uuidString.prefix(6))", status: "created")) }
+            let id = String(request.path.split(separator: "/").last ?? "")
+            return .json(200, orderJSON(id, status: "finished", settled: true))
+        }
+        defer { server.stop() }
+        let console = RecordingConsole()
+        let started = ContinuousClock.now
+        let status = try await BenchCommand.parse(["--rate", "20", "--duration", "0.5", "--json"])
+            .execute(socketPath: server.socketPath, console: console)
+        #expect(status == 0)
+        let summary = try JSONDecoder().decode(BenchSummary.self, from: Data(console.output.joined(separator: "\n").utf8))
+        #expect(summary.orders == 10 && summary.completed == 10 && summary.offeredRate == 20)
+        // Ten orders at 20/s: the last one is sent 450 ms after the first, not all at once.
+        #expect(ContinuousClock.now - started >= .milliseconds(450))
+        let funding = try #require(server.requests.first { $0.path == "/v1/accounts" })
+        let account = try #require(Self.object(funding.body)["id"])
+        #expect(account.hasPrefix("bench-") && summary.account == account)
+        let creates = server.requests.filter { $0.method == "POST" && $0.path == "/v1/orders" }
+        #expect(creates.count == 10 && creates.allSatisfy { Self.object($0.body)["account_id"] == account })
     }
 
     @Test("order watch long-polls with seen=N and prints each transition once")
