@@ -50,8 +50,6 @@ final class ConnectionCount: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    var current: Int { open.load(ordering: .relaxed) }
-
     /// Counts a new connection; false when that would pass the limit (then it is not counted).
     func admit() -> Bool {
         let now = open.wrappingAdd(1, ordering: .relaxed).newValue

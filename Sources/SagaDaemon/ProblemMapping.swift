@@ -62,14 +62,12 @@ extension Problem {
     /// a full disk is 507, a busy, read-only or failing one 503 (both say when to retry). The
     /// transaction was rolled back, so nothing of the request took effect.
     static func storageProblem(_ error: DatabaseError) -> Problem {
-        switch error.resultCode {
-        case .SQLITE_FULL:
+        switch StorageFault(error) {
+        case .diskFull:
             return Problem(.insufficientStorage, "the disk holding sagad's databases is full; nothing was changed — retry once space is freed")
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return Problem(.unavailable, "a database is busy (locked by another process?); nothing was changed — retry shortly")
-        case .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_NOLFS:
-            return Problem(.unavailable, "a database cannot be written (\(error.resultCode)); nothing was changed — retry later")
-        default:
+        case .unavailable:
+            return Problem(.unavailable, "a database cannot take the write now (\(error.resultCode)); nothing was changed — retry shortly")
+        case nil:
             return Problem(.internalError, "the request could not be completed; see the daemon's log")
         }
     }

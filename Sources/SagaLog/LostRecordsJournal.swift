@@ -13,10 +13,8 @@ final class LostRecordsJournal: Sendable {
     /// The stored losses plus `found` (this open's), written back when there are new ones.
     init(logDirectory: String, adding found: [LostRecords]) throws {
         path = logDirectory + "/lost-records.json"
-        var stored: [LostRecords] = []
-        if FileManager.default.fileExists(atPath: path) {
-            stored = try JSONDecoder().decode([LostRecords].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        }
+        let stored = FileSystem.exists(path)
+            ? try JSONDecoder().decode([LostRecords].self, from: Data(try FileSystem.readAll(path))) : []
         entries = Mutex(stored + found)
         if !found.isEmpty { try write(stored + found) }
     }
@@ -29,15 +27,6 @@ final class LostRecordsJournal: Sendable {
     }
 
     private func write(_ list: [LostRecords]) throws {
-        let temporary = path + ".tmp"
-        let file = try SystemFile.open(temporary, create: true)
-        let bytes = [UInt8](try JSONEncoder().encode(list))
-        try file.truncate(to: 0)
-        try bytes.withUnsafeBytes { try file.write($0, at: 0) }
-        try file.sync()
-        guard rename(temporary, path) == 0 else {
-            throw SagaLogError.io(operation: "rename", path: path, errno: errno)
-        }
-        try FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
+        try FileSystem.writeAtomically([UInt8](try JSONEncoder().encode(list)), to: path)
     }
 }

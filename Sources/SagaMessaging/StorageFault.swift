@@ -1,17 +1,28 @@
 import GRDB
 
-/// Faults of the machine, not of the event: the database's disk is full, the database is busy,
-/// read-only or failing. A handler that fails with one would fail the same way for any event,
-/// so the consumer waits it out (retrying, never dead-lettering) and reports it.
-public enum StorageFault {
-    /// Whether `error` is such a fault.
-    public static func isTransient(_ error: any Error) -> Bool {
-        guard let error = error as? DatabaseError else { return false }
+/// Faults of the machine, not of the event or the request: the database's disk is full, or the
+/// database is busy, read-only or failing. A handler that fails with one would fail the same
+/// way for any event, so the consumer waits it out (retrying, never dead-lettering); the API
+/// answers 507 or 503. The one classification both use.
+public enum StorageFault: Equatable, Sendable {
+    /// SQLITE_FULL: no space left for the write.
+    case diskFull
+    /// Busy, locked, read-only, failing I/O, cannot open, out of memory.
+    case unavailable
+
+    /// The fault behind `error`, or nil when `error` is not one (a bug or a bad event).
+    public init?(_ error: any Error) {
+        guard let error = error as? DatabaseError else { return nil }
         switch error.resultCode {
-        case .SQLITE_FULL, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_NOMEM:
-            return true
+        case .SQLITE_FULL:
+            self = .diskFull
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_NOMEM, .SQLITE_NOLFS:
+            self = .unavailable
         default:
-            return false
+            return nil
         }
     }
+
+    /// Whether `error` is such a fault.
+    public static func isTransient(_ error: any Error) -> Bool { StorageFault(error) != nil }
 }
