@@ -129,6 +129,11 @@ let package = Package(
             dependencies: ["SagaLog", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaLogBenchmark"
         ),
+        .executableTarget(
+            name: "SagaBenchmark",
+            dependencies: ["SagaDaemon", "SagaLog", "OrderService", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SagaBenchmark"
+        ),
         // The conformance suite every log backend must pass, run here against SagaLog.
         .testTarget(
             name: "MessageLogTests",

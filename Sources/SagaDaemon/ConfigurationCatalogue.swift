@@ -58,8 +58,10 @@ extension DaemonConfiguration {
         ]),
         .init("log", component: "SagaLog (LogConfiguration) and the topics' partitions", [
             .init("log.partitions", \.saga.partitions, """
-                Partitions per saga topic (1-256). Changing it for an existing state dir is refused.
-                """, parse: Parse.integer(1...256)),
+                Partitions per saga topic (1-256). Empty: the count the state dir's topics already have,
+                and 1 for new ones (each service reads with one consumer, and every partition written costs
+                its own fdatasync). Changing the count of existing topics is refused.
+                """, parse: Parse.optionalInteger(1...256), describe: { $0.saga.partitions.map(String.init) ?? "" }),
             .init("log.segment_bytes", \.logSegmentBytes, "A segment file rolls once it would grow past this many bytes.",
                   parse: Parse.integer(65_536...(1 << 31))),
             .init("log.fsync", \.saga.log.durability, """

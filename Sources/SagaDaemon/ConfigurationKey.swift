@@ -102,6 +102,11 @@ enum Parse {
         return value
     }
 
+    /// An integer in `range`, or `nil` for an empty value.
+    static func optionalInteger(_ range: ClosedRange<Int64>) -> @Sendable (String) throws(Invalid) -> Int? {
+        { (text) throws(Invalid) in text.isEmpty ? nil : try integer(range)(text) as Int }
+    }
+
     static func socketPath(_ text: String) throws(Invalid) -> String? {
         guard !text.isEmpty else { return nil }
         guard text.utf8.count < 108 else { throw Invalid(reason: "a Unix socket path must be shorter than 108 bytes") }

@@ -22,7 +22,8 @@ public final class SagaRuntime: Sendable {
     public struct Settings: Sendable, Equatable {
         public var stateDirectory: String
         public var log = LogConfiguration()
-        public var partitions = 8
+        /// Partitions of each saga topic; nil: what the topic already has, else 1.
+        public var partitions: Int?
         public var order = OrderSettings()
         public var checkout = CheckoutSettings()
         public var fulfillment = FulfillmentSettings()
@@ -36,8 +37,9 @@ public final class SagaRuntime: Sendable {
         let data = settings.stateDirectory + "/data"
         log = try SagaLog.open(directory: data + "/log", configuration: settings.log, logger: logger)
         do {
+            let existing = Dictionary(grouping: log.topicStatistics(), by: \.topic).mapValues(\.count)
             for type in SagaEventType.allCases {
-                try log.ensureTopic(type.topic, partitions: settings.partitions)
+                try log.ensureTopic(type.topic, partitions: settings.partitions ?? existing[type.topic] ?? 1)
                 try log.ensureTopic(type.deadLetterTopic, partitions: 1)
             }
             orders = try OrderService(

@@ -39,7 +39,7 @@ import Testing
         #expect(loaded.saga.fulfillment.workDuration == .milliseconds(400))
         #expect(loaded.saga.fulfillment.failureRate == 0.5)
         #expect(loaded.saga.log.durability == .never)
-        #expect(loaded.saga.partitions == 8)
+        #expect(loaded.saga.partitions == nil)
     }
 
     @Test func anErrorNamesTheKeyAndTheLayer() async throws {

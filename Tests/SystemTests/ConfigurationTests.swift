@@ -110,7 +110,7 @@ import Testing
         #expect(printed["state_dir"] == state)
         #expect(printed["order.max_in_flight"] == "7")
         #expect(printed["logging.level"] == "debug")
-        #expect(printed["log.partitions"] == "8" && printed["control.socket_mode"] == "0660")
+        #expect(printed["log.partitions"] == "" && printed["control.socket_mode"] == "0660")
         #expect(!FileManager.default.fileExists(atPath: state), "--check-config must not create the state directory")
 
         let bad = try scratch.file("bad.yaml", "state_dir: \(state)\nfulfillment:\n  failure_rate: 2\n")

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The saga rows of `make bench`: the release sagad on a fresh state directory, driven through
+# its Unix socket by `sagactl bench` — closed loop at saturation and open loop at a fixed rate —
+# with the daemon's CPU per order (from /proc), its fdatasync+fsync calls per order (perf's
+# syscall tracepoints, when the kernel lets perf read them) and its RSS. The baseline is measured
+# in the same run on the same disk: write(512 B)+fdatasync calls per second.
+#
+# usage: saga-bench.sh BIN_DIR STATE_ROOT [ORDERS] [CONCURRENCY] [RATE] [SECONDS]
+# Prints one row per run; every run stops by itself.
+set -euo pipefail
+bin=${1:?release build directory}
+root=${2:?state root}
+orders=${3:-5000}
+concurrency=${4:-64}
+rate=${5:-1000}
+seconds=${6:-10}
+
+mkdir -p "$root"
+root=$(cd "$root" && pwd)
+run_dir=$(mktemp -d "$root/saga-bench.XXXXXX")
+daemon_pid=""
+cleanup() {
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -TERM "$daemon_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$daemon_pid" 2>/dev/null || true
+  fi
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+# write(512 B) + fdatasync per second on this disk, for 2 seconds: the baseline every ratio uses.
+raw_syncs_per_second() {
+  python3 - "$run_dir/raw" <<'EOF'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+block, count, start = b"a" * 512, 0, time.monotonic()
+while time.monotonic() - start < 2.0:
+    os.write(fd, block); os.fdatasync(fd); count += 1
+print(f"{count / (time.monotonic() - start):.0f}")
+os.close(fd); os.unlink(sys.argv[1])
+EOF
+}
+
+# Clock ticks of CPU (user + system) the process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+can_count_syncs() {
+  command -v perf >/dev/null 2>&1 &&
+    perf stat -e syscalls:sys_enter_fdatasync -p $$ -- sleep 0.1 >/dev/null 2>&1
+}
+
+start_daemon() {
+  local state=$run_dir/state
+  rm -rf "$state"; mkdir -p "$state"
+  cat > "$run_dir/sagad.yaml" <<EOF
+state_dir: $state
+control:
+  socket: $run_dir/sagad.sock
+log:
+  partitions: ${PARTITIONS:-8}
+  fsync: always
+order:
+  max_in_flight: 100000
+fulfillment:
+  work_ms: 0
+  concurrency: 512
+logging:
+  level: warning
+EOF
+  "$bin/sagad" --config "$run_dir/sagad.yaml" > "$run_dir/sagad.out" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 300); do
+    "$bin/sagactl" health --socket "$run_dir/sagad.sock" >/dev/null 2>&1 && return 0
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "sagad did not start:"; tail -20 "$run_dir/sagad.out"; exit 1
+}
+
+stop_daemon() {
+  kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=""
+}
+
+# Runs `sagactl bench "$@"` against the daemon and prints: orders/s, p50/p99 create→terminal
+# and create request (ms), CPU ms per order, syncs per order, RSS MB.
+measure() {
+  local perf_pid="" ticks_before ticks_after syncs="n/a"
+  ticks_before=$(cpu_ticks "$daemon_pid")
+  if [ "$counting" = yes ]; then
+    perf stat -x, -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync -p "$daemon_pid" \
+      -o "$run_dir/perf.txt" & perf_pid=$!
+    sleep 0.2
+  fi
+  "$bin/sagactl" bench --socket "$run_dir/sagad.sock" --json "$@" > "$run_dir/bench.json" 2> "$run_dir/bench.err" || {
+    echo "sagactl bench $* failed:"; tail -20 "$run_dir/bench.err"; exit 1; }
+  ticks_after=$(cpu_ticks "$daemon_pid")
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    syncs=$(awk -F, '/sys_enter_f(data)?sync/ {s += $1} END {print s + 0}' "$run_dir/perf.txt")
+  fi
+  python3 - "$run_dir/bench.json" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" "$syncs" "$(rss_mb "$daemon_pid")" <<'EOF'
+import json, sys
+bench = json.load(open(sys.argv[1]))
+ticks, hz, syncs, rss = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+done = max(1, bench["completed"])
+finished = bench["statuses"].get("finished", 0)
+cpu = ticks * 1000.0 / hz / done
+per_order = f"{int(syncs) / done:.2f}" if syncs != "n/a" else "n/a"
+t, c = bench["create_to_terminal"], bench["create_request"]
+print(f'{bench["orders_per_second"]:.0f} {finished} {done} {t["p50_ms"]:.1f} {t["p99_ms"]:.1f} '
+      f'{c["p50_ms"]:.1f} {c["p99_ms"]:.1f} {cpu:.2f} {per_order} {rss}')
+EOF
+}
+
+counting=no
+if can_count_syncs; then counting=yes; fi
+baseline=$(raw_syncs_per_second)
+
+printf '%-44s %9s %9s %14s %14s %9s %9s %7s\n' "saga (release sagad, fsync always, work_ms 0)" \
+  "orders/s" "×raw" "c→term p50/99" "create p50/99" "cpu ms/o" "syncs/o" "rss MB"
+row() {
+  local name=$1 result; shift
+  result=$(measure "$@")
+  read -r per_second finished done t50 t99 c50 c99 cpu syncs rss <<< "$result"
+  local ratio
+  ratio=$(python3 -c "print(f'{$per_second / $baseline:.2f}')")
+  printf '%-44s %9s %9s %14s %14s %9s %9s %7s\n' "$name" "$per_second" "$ratio" "$t50/$t99 ms" \
+    "$c50/$c99 ms" "$cpu" "$syncs" "$rss"
+  [ "$finished" = "$done" ] || echo "  note: $((done - finished)) of $done orders did not finish (see statuses in sagactl bench)"
+}
+
+start_daemon
+row "socket, closed loop c$concurrency, $orders orders" --orders "$orders" --concurrency "$concurrency"
+stop_daemon
+start_daemon
+row "socket, open loop $rate/s for ${seconds}s" --rate "$rate" --duration "$seconds"
+stop_daemon
+echo "baseline: $baseline write+fdatasync/s on $(df --output=source "$root" | tail -1); ×raw = orders/s ÷ that"
+[ "$counting" = yes ] || echo "syncs/o: n/a (perf cannot read syscall tracepoints here: install linux-perf, run as root)"
