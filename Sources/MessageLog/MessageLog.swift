@@ -17,8 +17,9 @@ public protocol MessageConsumer: Sendable {
     /// waiting up to `timeout` for the first; empty on timeout.
     func poll(maxRecords: Int, timeout: Duration) async throws -> [LogRecord]
     /// Stores, per partition in `records`, the offset after its last record as the group's
-    /// progress; a member that later owns the partition resumes there.
-    func commit(_ records: [LogRecord]) throws
+    /// progress; a member that later owns the partition resumes there. A commit may be taken
+    /// back by a power loss shortly after it returned (the records are then delivered again).
+    func commit(_ records: [LogRecord]) async throws
     /// Leaves the group; its partitions go to the remaining members.
     func close()
 }

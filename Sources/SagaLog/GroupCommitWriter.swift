@@ -5,7 +5,8 @@ import Synchronization
 /// The log's single writer thread. Appenders queue encoded records on their partition and
 /// wake it; each pass drains every waiting partition into one `write` per partition, then
 /// (under `always`) one `fdatasync` per written partition, and only then completes the
-/// appenders — so concurrent appends share a sync (group commit).
+/// appenders — so concurrent appends share a sync (group commit). Consumer groups' offset
+/// commits are written here too, and synced on their own schedule (`OffsetCommitSchedule`).
 final class GroupCommitWriter: Sendable {
     private let durability: DurabilityPolicy
     private let wake = DispatchSemaphore(value: 0)
@@ -17,6 +18,7 @@ final class GroupCommitWriter: Sendable {
         var ready: [ObjectIdentifier: Partition] = [:]
         /// Partitions with unsynced writes, for `interval` and `never`.
         var unsynced: [ObjectIdentifier: Partition] = [:]
+        var offsetCommits: [PendingOffsetCommit] = []
         var sleeping = false
         var stopping = false
         var started = false
@@ -54,6 +56,19 @@ final class GroupCommitWriter: Sendable {
         if signal { wake.signal() }
     }
 
+    /// Queues an offset commit and wakes the writer if it sleeps; fails it when the log is closing.
+    func submit(_ commit: PendingOffsetCommit) {
+        let (signal, stopped) = state.withLock { state -> (Bool, Bool) in
+            if state.stopping { return (false, true) }
+            state.offsetCommits.append(commit)
+            let signal = state.sleeping
+            state.sleeping = false
+            return (signal, false)
+        }
+        if stopped { commit.completion(.failure(.logClosed)) }
+        if signal { wake.signal() }
+    }
+
     /// Writes everything queued, syncs, and stops the thread.
     func stop() {
         let started = state.withLock { state -> Bool in
@@ -68,35 +83,54 @@ final class GroupCommitWriter: Sendable {
     private func run() {
         var lastSync = DispatchTime.now()
         var lastPassAppends = 0
+        var offsets = OffsetCommitSchedule()
         while true {
-            let (partitions, stopping) = state.withLock { state -> ([Partition], Bool) in
+            let (partitions, commits, stopping) = state.withLock { state -> ([Partition], [PendingOffsetCommit], Bool) in
                 let ready = Array(state.ready.values)
                 state.ready.removeAll(keepingCapacity: true)
-                if ready.isEmpty && !state.stopping { state.sleeping = true }
-                return (ready, state.stopping)
+                let commits = state.offsetCommits
+                state.offsetCommits.removeAll(keepingCapacity: true)
+                if ready.isEmpty && commits.isEmpty && !state.stopping { state.sleeping = true }
+                return (ready, commits, state.stopping)
             }
-            if partitions.isEmpty {
+            if partitions.isEmpty && commits.isEmpty {
                 if stopping { break }
                 switch durability {
                 case .interval(let ms):
                     if wake.wait(timeout: lastSync + .milliseconds(ms)) == .timedOut {
                         state.withLock { $0.sleeping = false }
                         syncUnsynced()
+                        offsets.syncIfDue(force: true)
                         lastSync = .now()
+                    }
+                case .always where offsets.hasUnsynced:
+                    if wake.wait(timeout: offsets.syncDeadline) == .timedOut {
+                        state.withLock { $0.sleeping = false }
+                        offsets.syncIfDue()
                     }
                 default:
                     wake.wait()
                 }
                 continue
             }
-            if durability == .always && lastPassAppends >= 4 { linger(over: partitions, expecting: lastPassAppends) }
-            lastPassAppends = pass(over: partitions)
-            if case .interval(let ms) = durability, DispatchTime.now() >= lastSync + .milliseconds(ms) {
+            if !partitions.isEmpty {
+                if durability == .always && lastPassAppends >= 4 { linger(over: partitions, expecting: lastPassAppends) }
+                lastPassAppends = pass(over: partitions)
+            }
+            if !commits.isEmpty { offsets.write(commits) }
+            switch durability {
+            case .always:
+                offsets.syncIfDue()
+            case .interval(let ms) where DispatchTime.now() >= lastSync + .milliseconds(ms):
                 syncUnsynced()
+                offsets.syncIfDue(force: true)
                 lastSync = .now()
+            default:
+                break
             }
         }
         if durability != .always { syncUnsynced() }
+        offsets.syncIfDue(force: true)
         finished.signal()
     }
 

@@ -32,7 +32,7 @@ final class GroupCoordinator: Sendable {
             let name = String(file.dropLast(".offsets".count))
             let store = try OffsetStore(
                 group: name, path: directory + "/" + file,
-                syncEachCommit: configuration.durability == .always, logger: logger)
+                syncEachCommit: false, logger: logger)
             lost += try Self.clampCommitted(store, topics: topics, logger: logger)
             groups[name] = ConsumerGroup(name: name, offsets: store)
         }
@@ -96,7 +96,7 @@ final class GroupCoordinator: Sendable {
             if let group = state.groups[name] { return group }
             let store = try OffsetStore(
                 group: name, path: directory + "/" + name + ".offsets",
-                syncEachCommit: configuration.durability == .always, logger: logger)
+                syncEachCommit: false, logger: logger)
             try FileSystem.syncDirectory(directory)
             let group = ConsumerGroup(name: name, offsets: store)
             state.groups[name] = group
@@ -154,11 +154,13 @@ final class GroupCoordinator: Sendable {
     /// For each partition some group reads (it committed offsets in the topic, or a live member
     /// subscribes to it), the lowest offset such a group still needs: its committed offset, or
     /// the partition's start where it committed none. Retention deletes nothing from there on.
+    /// Only synced commits count (unless nothing is ever synced, under `never`): a power loss
+    /// may take back a newer one, and the group then needs the records before it again.
     func retentionFloors(in topics: [String: Topic]) -> [TopicPartition: Retention.Floor] {
         let groups = state.withLock { $0.groups.values.sorted { $0.name < $1.name } }
         var floors: [TopicPartition: Retention.Floor] = [:]
         for group in groups {
-            let committed = group.offsets.offsets
+            let committed = configuration.durability == .never ? group.offsets.offsets : group.offsets.syncedOffsets
             let read = Set(committed.keys.map(\.topic)).union(group.subscribedTopics)
             for topicName in read {
                 for partition in topics[topicName]?.partitions ?? [] {
@@ -171,6 +173,11 @@ final class GroupCoordinator: Sendable {
             }
         }
         return floors
+    }
+
+    /// The offsets of `name` a power loss cannot take back (nil for an unknown group).
+    func syncedOffsets(of name: String) -> [TopicPartition: Int64]? {
+        state.withLock { $0.groups[name] }?.offsets.syncedOffsets
     }
 
     /// Committed offset and lag for every group and partition of the topics it committed to.

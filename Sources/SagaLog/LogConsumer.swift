@@ -51,18 +51,19 @@ public final class LogConsumer: MessageConsumer, Sendable {
 
     /// Commits, for each partition in `records`, the offset after its last record.
     /// Partitions this member no longer owns (after a rebalance) are skipped: their new
-    /// owner re-reads from the last commit.
-    public func commit(_ records: [LogRecord]) throws {
+    /// owner re-reads from the last commit. Returns once the log's writer thread wrote the
+    /// commit (see `OffsetCommitSchedule` for when it is synced).
+    public func commit(_ records: [LogRecord]) async throws {
         var offsets: [TopicPartition: Int64] = [:]
         for record in records {
             let key = TopicPartition(topic: record.topic, partition: record.partition)
             offsets[key] = max(offsets[key] ?? 0, record.offset + 1)
         }
-        try commit(offsets: offsets)
+        try await commit(offsets: offsets)
     }
 
     /// Commits explicit next-offsets per partition; each must be within the partition's range.
-    public func commit(offsets: [TopicPartition: Int64]) throws {
+    public func commit(offsets: [TopicPartition: Int64]) async throws {
         refreshAssignment()
         let owned = state.withLock { Set($0.assignment) }
         var accepted: [TopicPartition: Int64] = [:]
@@ -75,7 +76,8 @@ public final class LogConsumer: MessageConsumer, Sendable {
             }
             accepted[key] = offset
         }
-        try membership.offsets.commit(accepted)
+        guard !accepted.isEmpty else { return }
+        try await log.commit(accepted, to: membership.offsets)
     }
 
     /// Moves this member's read position for `partition` (not committed until `commit`).

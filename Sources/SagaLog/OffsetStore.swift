@@ -6,6 +6,11 @@ import Synchronization
 /// journal of CRC-checked entries (topic, partition, next offset to read). Replaying it gives
 /// the latest offset per partition; a torn last entry is dropped. When the journal grows
 /// long it is rewritten with one entry per partition (write, sync, rename).
+///
+/// The log's writer commits without a sync (`syncEachCommit` false) and syncs the journal on
+/// its own schedule (`syncWritten`): a commit survives a crash of the process at once and a
+/// power loss once synced. What a power loss takes back is re-read (delivery is at least once);
+/// `syncedOffsets` is what a power loss cannot take back, which is what retention may trust.
 final class OffsetStore: Sendable {
     let group: String
     let path: String
@@ -14,6 +19,10 @@ final class OffsetStore: Sendable {
 
     private struct State: @unchecked Sendable {
         var offsets: [TopicPartition: Int64]
+        /// The offsets as of the last sync (or open, or compaction).
+        var synced: [TopicPartition: Int64]
+        /// Entries written since the last sync.
+        var dirty = false
         var file: SystemFile
         var size: Int64
         var entries: Int
@@ -55,14 +64,38 @@ final class OffsetStore: Sendable {
                 "group": "\(group)", "bytes": "\(bytes.count - position)",
             ])
             try file.truncate(to: Int64(position))
-            try file.sync()
         }
-        state = Mutex(State(offsets: offsets, file: file, size: Int64(position), entries: entries))
+        // Whatever a crash left in the page cache is made durable before anything trusts it.
+        try file.sync()
+        state = Mutex(State(offsets: offsets, synced: offsets, file: file, size: Int64(position), entries: entries))
     }
 
     var offsets: [TopicPartition: Int64] { state.withLock { $0.offsets } }
 
     func offset(for partition: TopicPartition) -> Int64? { state.withLock { $0.offsets[partition] } }
+
+    /// The offsets a power loss cannot take back (see the type's documentation).
+    var syncedOffsets: [TopicPartition: Int64] { state.withLock { $0.synced } }
+
+    /// Syncs the entries written since the last sync, outside the lock that readers take.
+    /// - Throws: `SagaLogError` when fdatasync fails; the entries then count as unsynced.
+    func syncWritten() throws {
+        guard let (file, offsets) = state.withLock({ state -> (SystemFile, [TopicPartition: Int64])? in
+            guard state.dirty else { return nil }
+            state.dirty = false
+            return (state.file, state.offsets)
+        }) else { return }
+        do {
+            try file.sync()
+        } catch {
+            state.withLock { $0.dirty = true }
+            throw error
+        }
+        state.withLock { state in
+            // A compaction meanwhile synced a newer state already.
+            if state.file === file { state.synced.merge(offsets) { $1 } }
+        }
+    }
 
     /// Stores `offsets` durably (synced when the log's policy is `always`) in one write.
     func commit(_ offsets: [TopicPartition: Int64]) throws {
@@ -88,6 +121,7 @@ final class OffsetStore: Sendable {
             state.size += Int64(bytes.count)
             state.entries += offsets.count
             state.offsets.merge(offsets) { $1 }
+            if syncEachCommit { state.synced.merge(offsets) { $1 } } else { state.dirty = true }
         }
     }
 
@@ -106,6 +140,8 @@ final class OffsetStore: Sendable {
         state.size = Int64(bytes.count)
         state.entries = offsets.count
         state.offsets = offsets
+        state.synced = offsets
+        state.dirty = false
     }
 
     private static func encodeEntry(_ partition: TopicPartition, _ offset: Int64, into bytes: inout [UInt8]) {

@@ -203,6 +203,13 @@ public final class SagaLog: MessageLog, Sendable {
 
     // MARK: Consumer groups
 
+    /// Hands `offsets` to the writer thread for `store`; returns once they are written.
+    func commit(_ offsets: [TopicPartition: Int64], to store: OffsetStore) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            writer.submit(PendingOffsetCommit(store: store, offsets: offsets) { continuation.resume(with: $0) })
+        }
+    }
+
     public func subscribe(group: String, topics: [String]) throws -> any MessageConsumer {
         try consumer(group: group, topics: topics)
     }

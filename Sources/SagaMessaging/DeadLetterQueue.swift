@@ -118,7 +118,7 @@ public struct DeadLetterQueue: Sendable {
                 _ = try await log.append([ProducerRecord(key: record.key, value: record.value, headers: headers)], to: original)
                 replayed += 1
             }
-            if !due.isEmpty { try consumer.commit(due) }
+            if !due.isEmpty { try await consumer.commit(due) }
         }
     }
 }

@@ -99,7 +99,7 @@ public final class EventConsumer: Sendable {
                 guard !records.isEmpty else { continue }
                 // An interrupted batch (shutdown) is not committed: it is delivered again.
                 guard let applied = await process(records) else { break }
-                try consumer.commit(records)
+                try await consumer.commit(records)
                 afterCommit(applied)
             } catch {
                 if Task.isCancelled { break }

@@ -15,7 +15,7 @@ import Testing
         #expect(all.count == 40)
         // Commit only the first half of each partition's records.
         let committed = Dictionary(grouping: all, by: \.partition).values.flatMap { $0.prefix($0.count / 2) }
-        try first.commit(committed)
+        try await first.commit(committed)
         first.close()
         let resumeAt = Dictionary(grouping: committed, by: \.partition).mapValues { $0.map(\.offset).max()! + 1 }
 
@@ -46,7 +46,7 @@ import Testing
         while byMember[0].count + byMember[1].count < total, clock.now < deadline {
             for (index, member) in [a, b].enumerated() {
                 let batch = try await member.poll(maxRecords: 10, timeout: .milliseconds(50))
-                try member.commit(batch)
+                try await member.commit(batch)
                 byMember[index] += batch
             }
         }
@@ -71,7 +71,7 @@ import Testing
         try log.ensureTopic("audit", partitions: 1)
         _ = try await log.append((0..<30).map { record("k", "r\($0)") }, to: "audit")
         let member = try log.subscribe(group: "auditors", topics: ["audit"])
-        try member.commit(try await drain(member, count: 10))
+        try await member.commit(try await drain(member, count: 10))
         let busy = #expect(throws: (any Error).self) { try log.resetGroup("auditors", to: .earliest, topic: "audit") }
         #expect(busy.flatMap(failureKind) == .groupHasMembers)
         member.close()
@@ -100,7 +100,7 @@ import Testing
         _ = try await log.append((0..<30).map { record("k", "f\($0)") }, to: "feed")
         let member = try log.subscribe(group: "readers", topics: ["feed"])
         let read = try await drain(member, count: 10)
-        try member.commit(read)
+        try await member.commit(read)
         let row = try #require(log.groupLag().first { $0.group == "readers" && $0.topic == "feed" })
         #expect(row.committedOffset == 10)
         #expect(row.endOffset == 30)

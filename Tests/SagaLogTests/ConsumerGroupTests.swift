@@ -22,7 +22,7 @@ import Testing
         var consumer = try log.consumer(group: "g", topics: ["t"])
         let firstHalf = try await drain(consumer, count: 40)
         #expect(firstHalf.count == 40)
-        try consumer.commit(firstHalf)
+        try await consumer.commit(firstHalf)
         consumer.close()
         _ = try await log.appendRecords((40..<60).map { record("k\($0)", "v\($0)") }, to: "t")
         try log.close()
@@ -70,7 +70,7 @@ import Testing
         let fromA = try await drain(a, count: 100)
         #expect(!fromA.isEmpty)
         #expect(fromA.allSatisfy { ownedA.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) })
-        try a.commit(fromA)
+        try await a.commit(fromA)
         a.close()
         #expect(Set(b.assignment).count == 4)
         let fromB = try await drain(b, count: 100 - fromA.count)
@@ -110,17 +110,19 @@ import Testing
         async let second = log.append(record("k", "in flight"), to: "t")
         #expect(await waitUntil { gate.entered })
         #expect(partition.activeSegment.nextOffset == 2)
-        #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: 2, start: 0, end: 1)) {
-            try consumer.commit(offsets: [key: 2])
+        await #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: 2, start: 0, end: 1)) {
+            try await consumer.commit(offsets: [key: 2])
         }
-        #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: -1, start: 0, end: 1)) {
-            try consumer.commit(offsets: [key: -1])
+        await #expect(throws: SagaLogError.offsetOutOfRange(topic: "t", partition: 0, offset: -1, start: 0, end: 1)) {
+            try await consumer.commit(offsets: [key: -1])
         }
         #expect(log.groupLag().first { $0.group == "g" }?.committedOffset == nil)
-        try consumer.commit(offsets: [key: 1])
+        // Commits are written by the writer thread, which the held sync keeps busy.
+        async let committed: Void = consumer.commit(offsets: [key: 1])
         gate.release()
+        try await committed
         #expect(try await second.offset == 1)
-        try consumer.commit(offsets: [key: 2])
+        try await consumer.commit(offsets: [key: 2])
         #expect(log.groupLag().first { $0.group == "g" }?.committedOffset == 2)
         try log.close()
     }
@@ -131,7 +133,7 @@ import Testing
         try log.createTopic("t", partitions: 1)
         _ = try await log.appendRecords((0..<10).map { record("k", "v\($0)") }, to: "t")
         let consumer = try log.consumer(group: "g", topics: ["t"])
-        try consumer.commit(try await drain(consumer, count: 10))
+        try await consumer.commit(try await drain(consumer, count: 10))
         let segment = try segmentFiles(log, topic: "t", partition: 0)[0]
         log.abandonWithoutClosing()
         // The unsynced tail is lost, as a power cut could do under `never`.
@@ -155,7 +157,7 @@ import Testing
         try log.createTopic("t", partitions: 1)
         _ = try await log.appendRecords((0..<10).map { record("k", "v\($0)") }, to: "t")
         let consumer = try log.consumer(group: "g", topics: ["t"])
-        try consumer.commit(try await drain(consumer, count: 10))
+        try await consumer.commit(try await drain(consumer, count: 10))
         #expect(throws: SagaLogError.groupHasMembers(group: "g", members: 1)) { try log.resetGroup("g", to: .earliest) }
         consumer.close()
         try log.resetGroup("g", to: .offset(4))
@@ -174,6 +176,23 @@ import Testing
         if abandon { log.abandonWithoutClosing() } else { try log.close() }
         #expect(throws: SagaLogError.logClosed) { try log.consumer(group: "late", topics: ["t"]) }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/groups/late.offsets"))
+    }
+}
+
+extension ConsumerGroupTests {
+    /// A commit returns once the writer wrote it, and the writer syncs it within its interval
+    /// even when nothing else happens afterwards (an idle writer still wakes for it).
+    @Test func anIdleWriterSyncsTheLastCommitSoon() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        let key = TopicPartition(topic: "t", partition: 0)
+        _ = try await log.appendRecords((0..<20).map { record("k", "v\($0)") }, to: "t")
+        let consumer = try log.consumer(group: "g", topics: ["t"])
+        for offset in 1...20 { try await consumer.commit(offsets: [key: Int64(offset)]) }
+        #expect(log.groupLag().first?.committedOffset == 20)
+        #expect(await waitUntil(timeout: .seconds(2)) { log.coordinator.syncedOffsets(of: "g")?[key] == 20 })
+        try log.close()
     }
 }
 
@@ -212,6 +231,22 @@ import Testing
         try store.replaceAll([key: 3])
         store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
         #expect(store.offsets == [key: 3])
+    }
+
+    /// The writer's commits are not synced one by one: what a power loss could take back stays
+    /// out of `syncedOffsets` (what retention trusts) until `syncWritten`.
+    @Test func unsyncedCommitsAreNotTrustedUntilSynced() throws {
+        let dir = TemporaryDirectory()
+        let key = TopicPartition(topic: "t", partition: 0)
+        let store = try OffsetStore(group: "g", path: dir.path + "/g.offsets", syncEachCommit: false, logger: quietLogger)
+        try store.commit([key: 4])
+        try store.commit([key: 9])
+        #expect(store.offsets == [key: 9])
+        #expect(store.syncedOffsets.isEmpty)
+        try store.syncWritten()
+        #expect(store.syncedOffsets == [key: 9])
+        try store.replaceAll([key: 2])
+        #expect(store.syncedOffsets == [key: 2], "a compaction is synced")
     }
 
     @Test func theJournalIsCompactedWhenItGrowsLong() throws {

@@ -14,7 +14,7 @@ import Testing
         try log.createTopic("t", partitions: 1)
         _ = try await log.appendRecords((0..<200).map { record("k", "value-\($0)") }, to: "t")
         let consumer = try log.consumer(group: "g", topics: ["t"])
-        try consumer.commit(offsets: [TopicPartition(topic: "t", partition: 0): 200])
+        try await consumer.commit(offsets: [TopicPartition(topic: "t", partition: 0): 200])
         consumer.close()
         #expect(log.lostRecords.isEmpty)
         try log.close()

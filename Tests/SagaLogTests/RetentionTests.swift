@@ -62,7 +62,8 @@ import Testing
         try log.createTopic("t", partitions: 1)
         let key = TopicPartition(topic: "t", partition: 0)
         let consumer = try log.consumer(group: "g", topics: ["t"])
-        try consumer.commit(offsets: [key: 0])
+        try await consumer.commit(offsets: [key: 0])
+        #expect(await waitUntil { log.coordinator.syncedOffsets(of: "g")?[key] == 0 })
         _ = try await log.appendRecords((0..<300).map { record("k", "value-\($0)") }, to: "t")
         let before = log.topicStatistics()[0]
         #expect(before.segmentCount >= 4 && before.bytes > 3000)
@@ -76,7 +77,9 @@ import Testing
         #expect(hold.units >= 2 && hold.bytes > 0 && hold.bytes <= before.bytes)
 
         // The group has consumed up to 250: segments entirely below 250 go, 250 stays readable.
-        try consumer.commit(offsets: [key: 250])
+        try await consumer.commit(offsets: [key: 250])
+        // Retention trusts a commit once the writer synced it (within OffsetCommitSchedule.syncInterval).
+        #expect(await waitUntil { log.coordinator.syncedOffsets(of: "g")?[key] == 250 })
         let moved = try log.enforceRetention()
         let stats = log.topicStatistics()[0]
         #expect(moved.deleted > 0)
@@ -88,7 +91,8 @@ import Testing
         // A second group's member that committed nothing needs everything from the start.
         let newcomer = try log.consumer(group: "h", topics: ["t"])
         let startBefore = log.topicStatistics()[0].startOffset
-        try consumer.commit(offsets: [key: 300])
+        try await consumer.commit(offsets: [key: 300])
+        #expect(await waitUntil { log.coordinator.syncedOffsets(of: "g")?[key] == 300 })
         let blocked = try log.enforceRetention()
         #expect(blocked.deleted == 0)
         #expect(blocked.held.map(\.group) == (log.topicStatistics()[0].bytes > 3000 ? ["h"] : []))

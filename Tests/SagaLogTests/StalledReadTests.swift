@@ -15,7 +15,7 @@ import Testing
             let batch = try await consumer.poll(maxRecords: 50, timeout: .milliseconds(100))
             if batch.isEmpty { empty += 1 } else { empty = 0 }
             records += batch
-            try consumer.commit(batch)
+            try await consumer.commit(batch)
         }
         return records
     }
@@ -75,7 +75,7 @@ import Testing
 
         // A group whose stored offset points below the start (as after files were removed by hand).
         let member = try log.consumer(group: "g", topics: ["t"])
-        try member.commit(offsets: [key: 0])
+        try await member.commit(offsets: [key: 0])
         member.close()
         let consumer = try log.consumer(group: "g", topics: ["t"])
         #expect(try await consumer.poll(maxRecords: 10, timeout: .milliseconds(100)).isEmpty)
