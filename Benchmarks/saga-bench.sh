@@ -59,7 +59,7 @@ state_dir: $state
 control:
   socket: $run_dir/sagad.sock
 log:
-  partitions: ${PARTITIONS:-8}
+  partitions: ${PARTITIONS:-}
   fsync: always
 order:
   max_in_flight: 100000
