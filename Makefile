@@ -11,12 +11,14 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench deps test-deps clean help fuzz-api chaos
+.PHONY: run test build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
-	@echo "make bench  release build of the log benchmark, with raw-disk baselines"
+	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
+	@echo "make bench-long  1M orders through one daemon: first vs last 100k orders' rate and RSS"
+	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
 	@echo "make chaos  kill -9 at random under mixed load for CHAOS_CYCLES (200) cycles, then every invariant"
 
@@ -94,9 +96,35 @@ fuzz-api: test-deps
 	$(SWIFT) build
 	Tests/api-fuzz.sh .build/debug/sagad $(FUZZ_EXAMPLES) ""
 
-bench: deps
-	$(SWIFT) build -c release --product SagaLogBenchmark
+# perf counts the daemon's fdatasync calls (syscall tracepoints); python3 reads the JSON.
+BENCH_APT_PACKAGES := linux-perf python3
+# Every product (the two benchmarks, sagad, sagactl) in one release build.
+build-release-bench: deps
+	$(call install_missing,$(BENCH_APT_PACKAGES))
+	$(SWIFT) build -c release
+
+# The log against raw-disk baselines, then the saga in-process and through the socket (closed
+# loop at saturation, open loop at BENCH_RATE/s) against the disk's write+fdatasync rate.
+BENCH_ORDERS ?= 5000
+BENCH_CONCURRENCY ?= 64
+BENCH_RATE ?= 1000
+BENCH_SECONDS ?= 10
+bench: build-release-bench
 	.build/release/SagaLogBenchmark --dir $(STATE_DIR)/bench
+	@echo
+	Benchmarks/saga-bench.sh .build/release $(STATE_DIR)/bench $(BENCH_ORDERS) $(BENCH_CONCURRENCY) $(BENCH_RATE) $(BENCH_SECONDS)
+
+# 1M orders through one daemon in chunks of 100k: first vs last chunk's rate and RSS.
+LONG_ORDERS ?= 1000000
+LONG_CHUNK ?= 100000
+bench-long: build-release-bench
+	Benchmarks/saga-long.sh .build/release $(STATE_DIR)/bench $(LONG_ORDERS) $(LONG_CHUNK) $(BENCH_CONCURRENCY)
+
+# The memory soak: SOAK_ORDERS (100k) through one daemon; fails unless RSS after the first
+# chunk (warm-up) stays within ±10% and the last chunk keeps 90% of the first one's rate.
+SOAK_ORDERS ?= 100000
+soak: build-release-bench
+	Benchmarks/saga-long.sh .build/release $(STATE_DIR)/bench $(SOAK_ORDERS) $$(( $(SOAK_ORDERS) / 5 )) $(BENCH_CONCURRENCY)
 
 clean:
 	rm -rf .build $(STATE_DIR)/bench

@@ -8,7 +8,7 @@ import SagaLog
 // no HTTP in between. `--concurrency` tasks each place an order and wait until it settles, then
 // take the next, until `--orders` settled. Prints orders/s, CPU ms per order (getrusage of the
 // whole process: the services, the log writer and SQLite) and the peak RSS.
-// usage: SagaBenchmark --dir DIR [--orders N] [--concurrency C] [--fsync always|never]
+// usage: SagaBenchmark --dir DIR [--orders N] [--concurrency C] [--fsync always|never] [--porcelain]
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: String) -> String {
@@ -90,6 +90,13 @@ let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.att
 guard finished == orderCount else {
     throw BenchmarkError(description: "only \(finished) of \(orderCount) orders finished")
 }
-print(String(
-    format: "saga in-process c%d, %d orders: %.0f orders/s, %.2f ms CPU per order, peak RSS %d MB",
-    concurrency, orderCount, Double(orderCount) / seconds, cpu * 1000 / Double(orderCount), usage.ru_maxrss / 1024))
+let perSecond = Double(orderCount) / seconds
+let cpuPerOrder = cpu * 1000 / Double(orderCount)
+if arguments.contains("--porcelain") {
+    // For Benchmarks/saga-bench.sh: orders/s, CPU ms per order, peak RSS in MB.
+    print(String(format: "%.0f %.2f %d", perSecond, cpuPerOrder, usage.ru_maxrss / 1024))
+} else {
+    print(String(
+        format: "saga in-process c%d, %d orders: %.0f orders/s, %.2f ms CPU per order, peak RSS %d MB",
+        concurrency, orderCount, perSecond, cpuPerOrder, usage.ru_maxrss / 1024))
+}
