@@ -4,7 +4,7 @@ public enum SortableID {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func make(millis: Int64 = nowMillis()) -> String {
-        var bytes = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
+        var bytes = (RandomBits.next(), RandomBits.next())
         // Big-endian milliseconds in the first 48 bits, then the version and variant bits.
         bytes.0 = (UInt64(truncatingIfNeeded: millis) << 16) | ((bytes.0 & 0x0FFF) | 0x7000)
         bytes.1 = (bytes.1 & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 4122 variant
@@ -12,12 +12,12 @@ public enum SortableID {
     }
 
     /// A random UUID (version 4) as lowercase text, for event ids. Its bits come from the
-    /// standard library's system generator (the `getrandom` system call, which needs no file
+    /// kernel's generator through `RandomBits` (the `getrandom` system call, which needs no file
     /// descriptor): Foundation's `UUID()` reads `/dev/urandom` and, out of descriptors, has
     /// returned the same all-zero id for every event.
     public static func randomUUID() -> String {
-        let high = (UInt64.random(in: .min ... .max) & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000  // version 4
-        let low = (UInt64.random(in: .min ... .max) & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant
+        let high = (RandomBits.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000  // version 4
+        let low = (RandomBits.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant
         return text(high, low)
     }
 

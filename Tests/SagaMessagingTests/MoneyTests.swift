@@ -41,7 +41,7 @@ import SagaMessaging
     }
 
     /// Event ids: RFC 4122 version 4 text, never repeated, and from a source that needs no file
-    /// descriptor (the standard library reads getrandom).
+    /// descriptor (getrandom, through `RandomBits`).
     @Test func randomUUIDsAreVersion4AndDistinct() {
         let ids = (0..<10_000).map { _ in SortableID.randomUUID() }
         #expect(Set(ids).count == ids.count)
@@ -51,6 +51,18 @@ import SagaMessaging
             #expect(parts[2].first == "4" && "89ab".contains(parts[3].first!), "\(id)")
         }
         #expect(SagaEvent(type: .orderPending, orderID: "o").id != SagaEvent(type: .orderPending, orderID: "o").id)
+    }
+
+    /// The buffered source (`RandomBits`: 512 words per getrandom) hands each word out once,
+    /// also to many threads at a time and across its refills.
+    @Test func idsMadeConcurrentlyNeverRepeat() async {
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask { (0..<2_000).map { _ in SortableID.randomUUID() } + (0..<500).map { _ in SortableID.make() } }
+            }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(ids.count == 20_000 && Set(ids).count == ids.count)
     }
 
     @Test func sortableIDsAreUUIDv7TextWithTheMillisecondsFirst() {

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import SagaMessaging
+
+/// `EventJSON` against Foundation's coders, which stay the authority: what it writes,
+/// `JSONDecoder` reads as the same event; what it reads, it reads as `JSONDecoder` does (or
+/// declines, and `JSONDecoder` decides).
+@Suite struct EventJSONTests {
+    /// xorshift64*, so a failure names a reproducible seed.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state ^= state >> 12
+            state ^= state << 25
+            state ^= state >> 27
+            return state &* 2_685_821_657_736_338_717
+        }
+    }
+
+    static let alphabet: [String] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{01}", "\u{1F}", "é", "€", "😀", "{", "}", ",", ":"]
+
+    static func text(_ random: inout Seeded) -> String {
+        (0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+    }
+
+    static func event(_ random: inout Seeded) -> SagaEvent {
+        SagaEvent(
+            id: text(&random), type: SagaEventType.allCases.randomElement(using: &random)!, orderID: text(&random),
+            accountID: Bool.random(using: &random) ? text(&random) : nil,
+            amountCents: Bool.random(using: &random) ? Int64.random(in: .min ... .max, using: &random) : nil,
+            reason: Bool.random(using: &random) ? text(&random) : nil,
+            occurredAtMillis: Int64.random(in: .min ... .max, using: &random))
+    }
+
+    @Test func whatItWritesFoundationReadsAsTheSameEvent() throws {
+        var random = Seeded(state: 20_261_127)
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = .sortedKeys
+        for _ in 0..<5_000 {
+            let event = Self.event(&random)
+            let written = EventJSON.encode(event)
+            #expect(try JSONDecoder().decode(SagaEvent.self, from: Data(written)) == event)
+            #expect(EventJSON.decode(written) == event, "its own output is always on the fast path")
+            #expect(EventJSON.decode(Array(try sorted.encode(event))) == event, "and so is JSONEncoder's")
+        }
+    }
+
+    /// Damaged and hand-made values: the fast path either agrees with `JSONDecoder` or declines.
+    @Test func itNeverDisagreesWithFoundation() throws {
+        var random = Seeded(state: 7)
+        let samples: [String] = [
+            #"{"id":"a","type":"order_pending","order_id":"o","occurred_at_ms":1,"amount_cents":"12"}"#,
+            #"{"id":"a","type":"order_pending","order_id":"o","occurred_at_ms":1.5}"#,
+            #"{"id":"a","type":"order_pending","order_id":"o","occurred_at_ms":1,"extra":true}"#,
+            #"{"id":null,"type":"order_pending","order_id":"o","occurred_at_ms":1}"#,
+            #"{"id":"a","type":"nope","order_id":"o","occurred_at_ms":1}"#,
+            #" { "id" : "\u0041\ud83d\ude00" , "type":"order_pending","order_id":"o","occurred_at_ms":-3 } "#,
+            #"{"id":"a","type":"order_pending","order_id":"o","occurred_at_ms":99999999999999999999}"#,
+            "[]", "", "{", "null",
+        ]
+        var inputs = samples.map { Array($0.utf8) }
+        for _ in 0..<20_000 {
+            var bytes = EventJSON.encode(Self.event(&random))
+            for _ in 0..<Int.random(in: 1...3, using: &random) where !bytes.isEmpty {
+                let index = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[index] = UInt8.random(in: 0...255, using: &random)
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(Array(#"",:{}\0.-e"#.utf8).randomElement(using: &random)!, at: index)
+                }
+            }
+            inputs.append(bytes)
+        }
+        var fast = 0
+        for bytes in inputs {
+            let foundation = try? JSONDecoder().decode(SagaEvent.self, from: Data(bytes))
+            if let decoded = EventJSON.decode(bytes) {
+                fast += 1
+                #expect(decoded == foundation, "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(fast > 1_000, "most lightly damaged values still decode on the fast path")
+    }
+}
