@@ -32,7 +32,7 @@ public struct SagaEvent: Codable, Sendable, Equatable {
     public var occurredAtMillis: Int64
 
     public init(
-        id: String = SortableID.randomUUID(), type: SagaEventType, orderID: String,
+        id: String = SortableID.make(), type: SagaEventType, orderID: String,
         accountID: String? = nil, amountCents: Int64? = nil, reason: String? = nil,
         occurredAtMillis: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
     ) {

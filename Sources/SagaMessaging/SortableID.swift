@@ -1,5 +1,11 @@
-/// Ids that sort by creation time: UUIDv7 (48-bit Unix milliseconds, then random bits) as
+/// Ids that sort by creation time: UUIDv7 (48-bit Unix milliseconds, then 74 random bits) as
 /// lowercase text, so `ORDER BY id` is creation order and pages by `after=<id>` are stable.
+/// Event ids are made the same way: inserted in time order, an inbox's or outbox's unique index
+/// grows at its right edge instead of touching a random page per event (random ids made the
+/// saga slower as the inbox grew past SQLite's cache). The random bits come from the kernel's
+/// generator through `RandomBits` (`getrandom`, which needs no file descriptor): Foundation's
+/// `UUID()` reads `/dev/urandom` and, out of descriptors, has returned the same all-zero id for
+/// every event.
 public enum SortableID {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
@@ -9,16 +15,6 @@ public enum SortableID {
         bytes.0 = (UInt64(truncatingIfNeeded: millis) << 16) | ((bytes.0 & 0x0FFF) | 0x7000)
         bytes.1 = (bytes.1 & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 4122 variant
         return text(bytes.0, bytes.1)
-    }
-
-    /// A random UUID (version 4) as lowercase text, for event ids. Its bits come from the
-    /// kernel's generator through `RandomBits` (the `getrandom` system call, which needs no file
-    /// descriptor): Foundation's `UUID()` reads `/dev/urandom` and, out of descriptors, has
-    /// returned the same all-zero id for every event.
-    public static func randomUUID() -> String {
-        let high = (RandomBits.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000  // version 4
-        let low = (RandomBits.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant
-        return text(high, low)
     }
 
     /// The 128 bits as 8-4-4-4-12 lowercase hex digits: 36 characters.
