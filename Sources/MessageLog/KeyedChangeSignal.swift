@@ -2,18 +2,27 @@ import Synchronization
 
 /// Lets tasks wait until something identified by a key changes (new records in the log, an
 /// order's status), without polling: a change bumps the key's version and wakes its waiters.
+///
+/// Timeouts are kept by one sweeper task that runs while anyone waits and wakes every
+/// `sweepInterval`, not by a sleeping task per wait: on Linux a cancelled `Task.sleep` keeps its
+/// timer allocated until the deadline would have passed, so every long poll answered early
+/// (60 s, thousands a second) held memory for its whole timeout.
 public final class KeyedChangeSignal: Sendable {
     private struct Waiter {
         var key: String
+        var deadline: ContinuousClock.Instant
         var continuation: CheckedContinuation<Void, Never>
-        var timer: Task<Void, Never>?
     }
 
     private struct State {
         var versions: [String: UInt64] = [:]
         var waiters: [Int: Waiter] = [:]
         var nextID = 0
+        var sweeping = false
     }
+
+    /// How late a timeout may fire.
+    static let sweepInterval: Duration = .milliseconds(20)
 
     private let state = Mutex(State())
 
@@ -26,53 +35,58 @@ public final class KeyedChangeSignal: Sendable {
         guard !keys.isEmpty else { return }
         let woken = state.withLock { state -> [Waiter] in
             for key in keys { state.versions[key, default: 0] &+= 1 }
+            // Versions of keys nobody waits for are only needed while a waiter could compare
+            // against them; keep the table from growing without bound.
+            if state.versions.count > 100_000 { state.versions.removeAll(keepingCapacity: true) }
+            guard !state.waiters.isEmpty else { return [] }
             let ids = state.waiters.filter { keys.contains($0.value.key) }.map(\.key)
             return ids.compactMap { state.waiters.removeValue(forKey: $0) }
         }
-        for waiter in woken {
-            waiter.timer?.cancel()
-            waiter.continuation.resume()
-        }
-        // Versions of keys nobody waits for are only needed while a waiter could compare
-        // against them; keep the table from growing without bound.
-        state.withLock { state in
-            if state.versions.count > 100_000 { state.versions.removeAll(keepingCapacity: true) }
-        }
+        for waiter in woken { waiter.continuation.resume() }
     }
 
-    /// Returns when `key` changes from `seen`, after `timeout`, or on cancellation.
+    /// Returns when `key` changes from `seen`, after `timeout` (up to `sweepInterval` later),
+    /// or on cancellation.
     public func wait(for key: String, changingFrom seen: UInt64, timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let registered = state.withLock { state -> Bool in
-                    guard (state.versions[key] ?? 0) == seen, !Task.isCancelled else { return false }
-                    state.waiters[id] = Waiter(key: key, continuation: continuation, timer: nil)
-                    return true
+                let (registered, startSweeper) = state.withLock { state -> (Bool, Bool) in
+                    guard (state.versions[key] ?? 0) == seen, !Task.isCancelled else { return (false, false) }
+                    state.waiters[id] = Waiter(key: key, deadline: deadline, continuation: continuation)
+                    defer { state.sweeping = true }
+                    return (true, !state.sweeping)
                 }
                 guard registered else { return continuation.resume() }
-                let timer = Task { [self] in
-                    try? await Task.sleep(for: timeout)
-                    if !Task.isCancelled { resume(id) }
-                }
-                let stillWaiting = state.withLock { state -> Bool in
-                    guard state.waiters[id] != nil else { return false }
-                    state.waiters[id]!.timer = timer
-                    return true
-                }
-                if !stillWaiting { timer.cancel() }
+                if startSweeper { Task { await self.sweep() } }
             }
         } onCancel: {
             resume(id)
         }
     }
 
+    /// Wakes the waiters whose deadline passed, every `sweepInterval`, until none waits.
+    private func sweep() async {
+        while true {
+            try? await Task.sleep(for: Self.sweepInterval)
+            let now = ContinuousClock.now
+            let (expired, more) = state.withLock { state -> ([Waiter], Bool) in
+                let ids = state.waiters.filter { $0.value.deadline <= now }.map(\.key)
+                let expired = ids.compactMap { state.waiters.removeValue(forKey: $0) }
+                if state.waiters.isEmpty { state.sweeping = false }
+                return (expired, state.sweeping)
+            }
+            for waiter in expired { waiter.continuation.resume() }
+            if !more { return }
+        }
+    }
+
     private func resume(_ id: Int) {
         guard let waiter = state.withLock({ $0.waiters.removeValue(forKey: id) }) else { return }
-        waiter.timer?.cancel()
         waiter.continuation.resume()
     }
 }

@@ -1,0 +1,60 @@
+import MessageLog
+import Testing
+
+/// Waits end on a change, on their timeout (kept by one sweeper, at most `sweepInterval` late)
+/// or on cancellation — whichever comes first.
+@Suite struct KeyedChangeSignalTests {
+    let clock = ContinuousClock()
+
+    @Test func aChangeWakesItsWaiterLongBeforeTheTimeout() async {
+        let signal = KeyedChangeSignal()
+        let seen = signal.version(of: "a")
+        let start = clock.now
+        async let waited: Void = signal.wait(for: "a", changingFrom: seen, timeout: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        signal.notify(["b"])
+        signal.notify(["a"])
+        await waited
+        #expect(clock.now - start < .seconds(10))
+        #expect(signal.version(of: "a") == seen + 1)
+    }
+
+    @Test func aWaitEndsAtItsTimeoutWithoutAChange() async {
+        let signal = KeyedChangeSignal()
+        let start = clock.now
+        await signal.wait(for: "a", changingFrom: 0, timeout: .milliseconds(100))
+        let waited = clock.now - start
+        #expect(waited >= .milliseconds(100) && waited < .seconds(5), "\(waited)")
+    }
+
+    /// Many waits with different timeouts, one sweeper: each ends, none before its time.
+    @Test func manyTimeoutsAllEnd() async {
+        let signal = KeyedChangeSignal()
+        let early = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<500 {
+                group.addTask {
+                    let timeout = Duration.milliseconds(10 + index % 50)
+                    let start = ContinuousClock.now
+                    await signal.wait(for: "k\(index)", changingFrom: 0, timeout: timeout)
+                    return ContinuousClock.now - start < timeout
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(early == 0)
+        // The sweeper stopped with the last waiter; a new wait starts another.
+        let start = clock.now
+        await signal.wait(for: "again", changingFrom: 0, timeout: .milliseconds(30))
+        #expect(clock.now - start >= .milliseconds(30))
+    }
+
+    @Test func cancellationEndsAWait() async {
+        let signal = KeyedChangeSignal()
+        let start = clock.now
+        let task = Task { await signal.wait(for: "a", changingFrom: 0, timeout: .seconds(30)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        await task.value
+        #expect(clock.now - start < .seconds(10))
+    }
+}
