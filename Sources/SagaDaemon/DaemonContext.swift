@@ -16,6 +16,8 @@ public final class DaemonContext: Sendable {
     public let logger: Logger
     /// Groups an operator paused; they stay paused across restarts.
     let pausedGroups: PausedGroups
+    /// Requests refused for a full disk or a failing database, until a write goes through again.
+    let requestStorageFaults = RequestStorageFaults()
     private let phaseState = Mutex(Phase.starting)
     private let liveness: [LivenessComponent]
 
@@ -65,10 +67,13 @@ public final class DaemonContext: Sendable {
         checks["log_recovery"] = lost.isEmpty ? "ok" : "error: records missing from the log: " + lost.map {
             "\($0.topic)/\($0.partition) \($0.from)..<\($0.upTo) (group \($0.group) had consumed them)"
         }.joined(separator: "; ") + "; acknowledge with POST /v1/lost-records/acknowledge"
-        // A consumer waiting out a full disk or a failing database: degraded until it passes.
-        let faults = runtime.participants.compactMap { participant in
-            participant.host.consumer.storageFault.map { "\(participant.host.name) waits out a storage fault: \($0)" }
-        }
+        // A consumer or relay waiting out a full disk or a failing database, or requests refused
+        // for one: degraded until it passes.
+        let faults = runtime.participants.flatMap { participant in
+            let host = participant.host
+            return [host.consumer.storageFault.map { "\(host.name) waits out a storage fault: \($0)" },
+                    host.relay.storageFault.map { "\(host.name)'s outbox relay waits out a storage fault: \($0)" }]
+        }.compactMap { $0 } + [requestStorageFaults.current().map { "requests: \($0)" }].compactMap { $0 }
         checks["storage"] = faults.isEmpty ? "ok" : "error: " + faults.joined(separator: "; ")
         return checks
     }
