@@ -40,6 +40,8 @@ enum ControlRouter {
             case .pauseGroup: log.pause
             case .resumeGroup: log.resume
             case .resetGroup: log.reset
+            case .skipGroup: log.skip
+            case .verifyLog: log.verify
             case .listDeadLetters: log.deadLetters
             case .replayDeadLetters: log.replay
             case .listLostRecords: log.lostRecords
