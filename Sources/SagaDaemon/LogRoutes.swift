@@ -78,7 +78,7 @@ struct LogRoutes: Sendable {
         if let consumer = try? daemon.consumer(ofGroup: group), !consumer.isPaused {
             throw Problem(.groupActive, "pause the group first: POST \(try APIOperation.pauseGroup.path(group))")
         }
-        try log.resetGroup(group, to: target, topic: body.topic)
+        try Self.outOfRangeIsConflict { try log.resetGroup(group, to: target, topic: body.topic) }
         daemon.logger.notice("consumer group offsets reset", metadata: ["group": "\(group)", "to": "\(target)"])
         return try ControlRouter.json(GroupLagList(groups: log.groupLag().filter { $0.group == group }.map(GroupLag.init)))
     }
@@ -90,7 +90,9 @@ struct LogRoutes: Sendable {
         if let consumer = try? daemon.consumer(ofGroup: group), !consumer.isPaused {
             throw Problem(.groupActive, "pause the group first: POST \(try APIOperation.pauseGroup.path(group))")
         }
-        let skipped = try log.skip(group: group, topic: body.topic, partition: body.partition, to: body.to)
+        let skipped = try Self.outOfRangeIsConflict {
+            try log.skip(group: group, topic: body.topic, partition: body.partition, to: body.to)
+        }
         return try ControlRouter.json(SkippedRange(skipped))
     }
 
@@ -104,6 +106,16 @@ struct LogRoutes: Sendable {
             "damaged_ranges": "\(verification.damaged.count)",
         ])
         return try ControlRouter.json(LogVerification(verification))
+    }
+
+    /// A well-formed offset that the partition's current range (or the group's position) does
+    /// not allow is a conflict with the log's state, not a malformed request: 409.
+    private static func outOfRangeIsConflict<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as any MessageLogError where error.kind == .invalidRequest {
+            throw Problem(.conflict, error.description)
+        }
     }
 
     @Sendable func deadLetters(_ request: Request, _ context: Context) async throws -> Response {
