@@ -53,9 +53,10 @@ public final class DaemonContext: Sendable {
     }
 
     /// `/healthz`: liveness, plus whether every consumer group can read on and apply and whether
-    /// records went missing. A group stuck on a damaged or deleted record, one waiting out a
-    /// full disk, or lost records not yet acknowledged fail health (an operator must act) but
-    /// not the watchdog: a restart would repair none of them, only loop.
+    /// records went missing. A group stuck on a damaged or deleted record, a consumer or relay
+    /// waiting out a full disk (or requests refused for one), or lost records not yet
+    /// acknowledged fail health (an operator must act) but not the watchdog: a restart would
+    /// repair none of them, only loop.
     func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         var checks = await livenessChecks(timeout: timeout)
         let stalls = runtime.log.stalledReads
