@@ -40,7 +40,7 @@ status=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E "^ *[0-9]+ generated" "$state.run" | tail -1 || true)
 cases=$(sed -nE 's/^ *([0-9]+) generated.*/\1/p' <<< "$summary")
-failures=$(sed -nE 's/.*found ([0-9]+) unique failures.*/\1/p' <<< "$summary")
+failures=$(sed -nE 's/.*found ([0-9]+) unique failures?.*/\1/p' <<< "$summary")
 echo "schemathesis: ${cases:-0} cases, ${failures:-0} failures (seed ${seed:-random})"
 rm -f "$state.run"
 exit "$status"

@@ -27,6 +27,15 @@ public protocol MessageLogAdmin: Sendable {
     func acknowledgeLostRecords() throws
     /// What opening the log found and repaired.
     var recoveryReport: LogRecoveryReport { get }
+    /// Checks every record of every partition (or of `topic`, or of its `partition`) against
+    /// its checksum and offset, and the storage's indexes against the records; names each
+    /// damaged range.
+    func verify(topic: String?, partition: Int?) throws -> ScrubReport
+    /// Moves `group`'s committed offset on one partition forward to `offset`, past records it
+    /// cannot or must not read (a damaged range); the group must have no live members, else
+    /// this throws an error of kind `groupHasMembers`. What was skipped is logged, kept by the
+    /// backend and returned.
+    func skip(group: String, topic: String, partition: Int, to offset: Int64) throws -> SkippedRecords
     /// Completes queued appends, makes them durable and releases the log's storage.
     func close() throws
 }

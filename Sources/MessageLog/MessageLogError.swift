@@ -1,5 +1,5 @@
 /// What a caller must tell apart when a log call fails, whatever the backend: the HTTP edge
-/// answers 404, 422, 409 or 503 from it, the daemon exits "already running" on `storageInUse`.
+/// answers 404, 422, 409, 503 or 507 from it, the daemon exits "already running" on `storageInUse`.
 public enum MessageLogFailureKind: Sendable, Equatable {
     /// No such topic, partition or consumer group.
     case notFound
@@ -9,8 +9,10 @@ public enum MessageLogFailureKind: Sendable, Equatable {
     case groupHasMembers
     /// The log's storage at `path` is held by another process.
     case storageInUse(path: String)
-    /// The log cannot serve the call (closed, I/O failure, disk full, bad setting); the
-    /// description says which.
+    /// The filesystem holding the log is full; nothing of the failed write was kept. A fault of
+    /// the machine, not of the call: it succeeds once space is freed.
+    case storageFull
+    /// The log cannot serve the call (closed, I/O failure, bad setting); the description says which.
     case unavailable
 }
 

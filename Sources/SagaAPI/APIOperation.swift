@@ -7,7 +7,8 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case createAccount, listAccounts, getAccount, deposit, getLedger
     case listNotifications
     case listTopics, peekRecords
-    case listGroups, pauseGroup, resumeGroup, resetGroup
+    case listGroups, pauseGroup, resumeGroup, resetGroup, skipGroup
+    case verifyLog
     case listDeadLetters, replayDeadLetters
     case listLostRecords, acknowledgeLostRecords
     case health, ready, metrics, openapi
@@ -40,6 +41,8 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .pauseGroup: (.post, "/v1/groups/{group}/pause")
         case .resumeGroup: (.post, "/v1/groups/{group}/resume")
         case .resetGroup: (.post, "/v1/groups/{group}/reset")
+        case .skipGroup: (.post, "/v1/groups/{group}/skip")
+        case .verifyLog: (.get, "/v1/log/verify")
         case .listDeadLetters: (.get, "/v1/dlq")
         case .replayDeadLetters: (.post, "/v1/dlq/replay")
         case .listLostRecords: (.get, "/v1/lost-records")

@@ -67,7 +67,8 @@ public enum APISchemas {
         LedgerAccount.self, Ledger.self, LedgerTotals.self, LostRecordRange.self, LostRecordList.self,
         OrderNotification.self, NotificationList.self,
         PartitionInfo.self, PartitionList.self, GroupLag.self, GroupLagList.self, GroupState.self,
-        GroupResetRequest.self, LogRecord.self, RecordPage.self, ReplayRequest.self, ReplayResult.self,
+        GroupResetRequest.self, GroupSkipRequest.self, SkippedRange.self, DamagedRange.self, LogVerification.self,
+        LogRecord.self, RecordPage.self, ReplayRequest.self, ReplayResult.self,
         Health.self, Problem.self,
     ]
 }

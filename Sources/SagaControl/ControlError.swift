@@ -22,6 +22,8 @@ enum ControlError: Error, Equatable {
     case unhealthy(summary: String)
     /// `ledger` found accounts whose balance is not deposits − charges + refunds.
     case unbalanced(accounts: [String])
+    /// `log verify` found damaged records.
+    case damaged(ranges: Int)
 
     /// The process exit code: 69 (EX_UNAVAILABLE) when sagad cannot be talked to, 1 otherwise.
     var exitCode: Int32 {
@@ -55,6 +57,8 @@ enum ControlError: Error, Equatable {
             return "sagactl: sagad is not healthy: \(summary)"
         case let .unbalanced(accounts):
             return "sagactl: the ledger does not balance for \(accounts.joined(separator: ", "))"
+        case let .damaged(ranges):
+            return "sagactl: the log holds \(ranges) damaged range(s); a group stalled on one moves on with 'sagactl group skip'"
         }
     }
 

@@ -24,15 +24,15 @@ struct GroupsCommand: DaemonCommand {
 struct GroupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group",
-        abstract: "Pause, resume or reset a service's consumer group.",
+        abstract: "Pause, resume, reset or skip a service's consumer group.",
         discussion: """
-            The groups are order, checkout and fulfillment. A group's offsets can be reset only \
-            while it is paused:
+            The groups are order, checkout and fulfillment. A group's offsets can be reset or \
+            skipped only while it is paused:
               sagactl group pause checkout
               sagactl group reset checkout --to earliest --topic order_pending
               sagactl group resume checkout
             """,
-        subcommands: [GroupPauseCommand.self, GroupResumeCommand.self, GroupResetCommand.self]
+        subcommands: [GroupPauseCommand.self, GroupResumeCommand.self, GroupResetCommand.self, GroupSkipCommand.self]
     )
 }
 
@@ -113,5 +113,47 @@ struct GroupResetCommand: DaemonCommand {
         if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
         let list = try response.decode(GroupLagList.self, path: request.path)
         session.printTable(LogPresenter().groupsTable(list.groups))
+    }
+}
+
+/// `sagactl group skip GROUP --topic T --partition P --to N`: POST /v1/groups/{group}/skip.
+struct GroupSkipCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skip",
+        abstract: "Move a paused group past records of one partition it cannot read (a damaged range).",
+        discussion: """
+            The group's committed offset on the partition moves forward to --to; the records \
+            before it are never delivered to the group. sagad logs the skip as a warning and \
+            keeps it in data/log/skipped-records.json. 'sagactl log verify' names damaged \
+            ranges; /healthz names the offset a group is stuck at.
+            """
+    )
+
+    @Argument(help: "order, checkout or fulfillment.")
+    var group: String
+
+    @Option(help: ArgumentHelp("The topic.", valueName: "topic"))
+    var topic: String
+
+    @Option(help: ArgumentHelp("The partition.", valueName: "n"))
+    var partition: Int
+
+    @Option(help: ArgumentHelp("The new committed offset: the first record the group reads next.", valueName: "offset"))
+    var to: Int64
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if !(0...1023).contains(partition) { throw ValidationError("--partition must be 0-1023.") }
+        if to < 0 { throw ValidationError("--to must be 0 or more.") }
+    }
+
+    func perform(with session: DaemonSession) async throws {
+        let request = try ControlRequest(.skipGroup, group, json: GroupSkipRequest(topic: topic, partition: partition, to: to))
+        let response = try await session.client.send(request).requireSuccess()
+        if session.wantsJSON { return session.console.printLine(JSONOutput.prettyPrinted(response.body)) }
+        let skipped = try response.decode(SkippedRange.self, path: request.path)
+        session.console.printLine(
+            "\(skipped.group) skipped \(skipped.topic)/\(skipped.partition) offsets \(skipped.from)..<\(skipped.to)")
     }
 }

@@ -18,7 +18,7 @@ public struct SagactlCommand: AsyncParsableCommand {
         version: "1.0.0",
         subcommands: [
             OrderCommand.self, AccountCommand.self, LedgerCommand.self, NotificationsCommand.self, TopicsCommand.self,
-            GroupsCommand.self, GroupCommand.self, TailCommand.self, DeadLetterCommand.self,
+            GroupsCommand.self, GroupCommand.self, LogCommand.self, TailCommand.self, DeadLetterCommand.self,
             HealthCommand.self, BenchCommand.self,
         ]
     )

@@ -100,3 +100,23 @@ extension SagaAPI.LogRecord {
                 .merging(extraHeaders) { _, extra in extra })
     }
 }
+
+extension LogVerification {
+    init(_ verification: ScrubReport) {
+        self.init(
+            segments: verification.segments, records: verification.records, bytes: verification.bytes,
+            damaged: verification.damaged.map { range in
+                DamagedRange(
+                    topic: range.topic, partition: range.partition, segment: range.segment, from: range.fromOffset,
+                    to: range.toOffset, position: range.position, bytes: range.bytes, reason: range.reason)
+            })
+    }
+}
+
+extension SkippedRange {
+    init(_ skipped: SkippedRecords) {
+        self.init(
+            group: skipped.group, topic: skipped.topic, partition: skipped.partition, from: skipped.fromOffset,
+            to: skipped.toOffset, skippedAt: RFC3339.format(millis: skipped.skippedAtMillis))
+    }
+}

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SagaAPI
+import SagaMessaging
 
 /// Builds the control API's router from SagaAPI's route table: one handler per operation of
 /// openapi.yaml (the switch is exhaustive, so an operation without a handler does not compile),
@@ -16,7 +17,7 @@ enum ControlRouter {
 
     static func build(_ daemon: DaemonContext) -> Router<Context> {
         let router = Router(context: Context.self)
-        router.add(middleware: ProblemMiddleware(logger: daemon.logger))
+        router.add(middleware: ProblemMiddleware(logger: daemon.logger, storageFaults: daemon.requestStorageFaults))
         let orders = OrderRoutes(daemon: daemon)
         let accounts = AccountRoutes(daemon: daemon)
         let log = LogRoutes(daemon: daemon)
@@ -39,6 +40,8 @@ enum ControlRouter {
             case .pauseGroup: log.pause
             case .resumeGroup: log.resume
             case .resetGroup: log.reset
+            case .skipGroup: log.skip
+            case .verifyLog: log.verify
             case .listDeadLetters: log.deadLetters
             case .replayDeadLetters: log.replay
             case .listLostRecords: log.lostRecords
@@ -75,16 +78,23 @@ extension APIOperation.Method {
     }
 }
 
-/// Turns every error into a problem response, and a 404 of a known path into a 405.
+/// Turns every error into a problem response, and a 404 of a known path into a 405. Requests
+/// refused for a storage fault are noted for `/healthz` until a write goes through again.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = ControlRouter.Context
     let logger: Logger
+    let storageFaults: RequestStorageFaults
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            let response = try await next(request, context)
+            if request.method == .post, response.status.kind == .successful { storageFaults.clear() }
+            return response
         } catch {
             var problem = Problem.from(error)
+            if StorageFault.isTransient(error) {
+                storageFaults.record("\(request.method) \(request.uri.path): \(problem.status) \(problem.detail ?? problem.title)")
+            }
             var headers: HTTPFields = [:]
             if problem.kind == .notFound, case let error as HTTPError = error, error.status == .notFound {
                 let allowed = Self.methods(matching: request.uri.path)

@@ -16,6 +16,8 @@ public final class DaemonContext: Sendable {
     public let logger: Logger
     /// Groups an operator paused; they stay paused across restarts.
     let pausedGroups: PausedGroups
+    /// Requests refused for a full disk or a failing database, until a write goes through again.
+    let requestStorageFaults = RequestStorageFaults()
     private let phaseState = Mutex(Phase.starting)
     private let liveness: [LivenessComponent]
 
@@ -51,9 +53,10 @@ public final class DaemonContext: Sendable {
     }
 
     /// `/healthz`: liveness, plus whether every consumer group can read on and apply and whether
-    /// records went missing. A group stuck on a damaged or deleted record, one waiting out a
-    /// full disk, or lost records not yet acknowledged fail health (an operator must act) but
-    /// not the watchdog: a restart would repair none of them, only loop.
+    /// records went missing. A group stuck on a damaged or deleted record, a consumer or relay
+    /// waiting out a full disk (or requests refused for one), or lost records not yet
+    /// acknowledged fail health (an operator must act) but not the watchdog: a restart would
+    /// repair none of them, only loop.
     func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         var checks = await livenessChecks(timeout: timeout)
         let stalls = runtime.log.stalledReads
@@ -65,10 +68,13 @@ public final class DaemonContext: Sendable {
         checks["log_recovery"] = lost.isEmpty ? "ok" : "error: records missing from the log: " + lost.map {
             "\($0.topic)/\($0.partition) \($0.from)..<\($0.upTo) (group \($0.group) had consumed them)"
         }.joined(separator: "; ") + "; acknowledge with POST /v1/lost-records/acknowledge"
-        // A consumer waiting out a full disk or a failing database: degraded until it passes.
-        let faults = runtime.participants.compactMap { participant in
-            participant.host.consumer.storageFault.map { "\(participant.host.name) waits out a storage fault: \($0)" }
-        }
+        // A consumer or relay waiting out a full disk or a failing database, or requests refused
+        // for one: degraded until it passes.
+        let faults = runtime.participants.flatMap { participant in
+            let host = participant.host
+            return [host.consumer.storageFault.map { "\(host.name) waits out a storage fault: \($0)" },
+                    host.relay.storageFault.map { "\(host.name)'s outbox relay waits out a storage fault: \($0)" }]
+        }.compactMap { $0 } + [requestStorageFaults.current().map { "requests: \($0)" }].compactMap { $0 }
         checks["storage"] = faults.isEmpty ? "ok" : "error: " + faults.joined(separator: "; ")
         return checks
     }

@@ -4,8 +4,8 @@ import MessageLog
 import SagaAPI
 import SagaMessaging
 
-/// Log administration: topics, consumer groups (lag, pause, resume, reset), record peeks and
-/// the dead-letter topics.
+/// Log administration: topics, consumer groups (lag, pause, resume, reset, skip), record
+/// peeks, the scrub and the dead-letter topics.
 struct LogRoutes: Sendable {
     typealias Context = ControlRouter.Context
     let daemon: DaemonContext
@@ -78,9 +78,44 @@ struct LogRoutes: Sendable {
         if let consumer = try? daemon.consumer(ofGroup: group), !consumer.isPaused {
             throw Problem(.groupActive, "pause the group first: POST \(try APIOperation.pauseGroup.path(group))")
         }
-        try log.resetGroup(group, to: target, topic: body.topic)
+        try Self.outOfRangeIsConflict { try log.resetGroup(group, to: target, topic: body.topic) }
         daemon.logger.notice("consumer group offsets reset", metadata: ["group": "\(group)", "to": "\(target)"])
         return try ControlRouter.json(GroupLagList(groups: log.groupLag().filter { $0.group == group }.map(GroupLag.init)))
+    }
+
+    /// `POST /v1/groups/{group}/skip`: moves a paused group past records of one partition.
+    @Sendable func skip(_ request: Request, _ context: Context) async throws -> Response {
+        let group = try context.parameters.decoded("group")
+        let body = try await request.decodeBody(GroupSkipRequest.self)
+        if let consumer = try? daemon.consumer(ofGroup: group), !consumer.isPaused {
+            throw Problem(.groupActive, "pause the group first: POST \(try APIOperation.pauseGroup.path(group))")
+        }
+        let skipped = try Self.outOfRangeIsConflict {
+            try log.skip(group: group, topic: body.topic, partition: body.partition, to: body.to)
+        }
+        return try ControlRouter.json(SkippedRange(skipped))
+    }
+
+    /// `GET /v1/log/verify`: the scrub, over every partition or the one asked for.
+    @Sendable func verify(_ request: Request, _ context: Context) async throws -> Response {
+        let topic = request.uri.queryParameters.get("topic")
+        let partition = try request.integerQuery("partition", in: 0...1023).map(Int.init)
+        let verification = try await Task.detached { [log] in try log.verify(topic: topic, partition: partition) }.value
+        daemon.logger.notice("log verified", metadata: [
+            "segments": "\(verification.segments)", "records": "\(verification.records)",
+            "damaged_ranges": "\(verification.damaged.count)",
+        ])
+        return try ControlRouter.json(LogVerification(verification))
+    }
+
+    /// A well-formed offset that the partition's current range (or the group's position) does
+    /// not allow is a conflict with the log's state, not a malformed request: 409.
+    private static func outOfRangeIsConflict<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as any MessageLogError where error.kind == .invalidRequest {
+            throw Problem(.conflict, error.description)
+        }
     }
 
     @Sendable func deadLetters(_ request: Request, _ context: Context) async throws -> Response {

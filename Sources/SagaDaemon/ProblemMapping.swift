@@ -34,6 +34,7 @@ extension Problem {
             case .notFound: return Problem(.notFound, error.description)
             case .invalidRequest: return Problem(.validation, error.description)
             case .groupHasMembers: return Problem(.groupActive, error.description)
+            case .storageFull: return Problem(.insufficientStorage, error.description + "; retry once space is freed")
             case .storageInUse, .unavailable: return Problem(.unavailable, error.description)
             }
         case let error as DeadLetterError:

@@ -151,6 +151,24 @@ final class GroupCoordinator: Sendable {
         try group.offsets.replaceAll(offsets)
     }
 
+    /// Moves `name`'s committed offset on `partition` forward to `offset` (at most the end);
+    /// returns where it was (the partition's start when it had committed none). The group must
+    /// have no live members.
+    func skip(_ name: String, partition: Partition, to offset: Int64) throws -> Int64 {
+        guard let group = state.withLock({ $0.groups[name] }) else { throw SagaLogError.unknownGroup(name) }
+        guard group.memberCount == 0 else { throw SagaLogError.groupHasMembers(group: name, members: group.memberCount) }
+        let key = partition.topicPartition
+        let committed = group.offsets.offset(for: key) ?? partition.startOffset
+        guard offset > committed, offset <= partition.endOffset else {
+            throw SagaLogError.offsetOutOfRange(
+                topic: key.topic, partition: key.partition, offset: offset, start: committed + 1, end: partition.endOffset)
+        }
+        var offsets = group.offsets.offsets
+        offsets[key] = offset
+        try group.offsets.replaceAll(offsets)
+        return committed
+    }
+
     /// For each partition some group reads (it committed offsets in the topic, or a live member
     /// subscribes to it), the lowest offset such a group still needs: its committed offset, or
     /// the partition's start where it committed none. Retention deletes nothing from there on.

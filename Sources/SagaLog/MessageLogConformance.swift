@@ -23,6 +23,7 @@ extension SagaLogError: MessageLogError {
         case .offsetOutOfRange, .invalidTopicName: .invalidRequest
         case .groupHasMembers: .groupHasMembers
         case .locked(let path): .storageInUse(path: path)
+        case .diskFull: .storageFull
         default: .unavailable
         }
     }

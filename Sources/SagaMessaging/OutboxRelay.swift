@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import MessageLog
 import Metrics
+import Synchronization
 
 /// Moves a service's outbox rows to the log: reads a batch in insertion order, appends it
 /// (one append per topic), then deletes exactly those rows. A crash between the append and
@@ -17,6 +18,11 @@ public actor OutboxRelay {
     private let wakeups: AsyncStream<Void>
     private let wakeupSink: AsyncStream<Void>.Continuation
     private let backlogGauge: Gauge
+    private let fault = Mutex<String?>(nil)
+
+    /// The storage fault (see ``StorageFault``) the relay is retrying through, if any: the log's
+    /// or the database's disk is full, so nothing it holds reaches the log until space is freed.
+    public nonisolated var storageFault: String? { fault.withLock { $0 } }
 
     /// `writer` is the database's group-commit writer (one is made when none is given).
     public init(service: String, database: DatabasePool, writer: GroupCommit? = nil, log: any MessageLog, logger: Logger,
@@ -43,6 +49,7 @@ public actor OutboxRelay {
             do {
                 let relayed = try await relayOnce()
                 failures = 0
+                fault.withLock { $0 = nil }
                 if relayed == 0 {
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask { try? await Task.sleep(for: .seconds(1)) }
@@ -53,6 +60,7 @@ public actor OutboxRelay {
             } catch {
                 if Task.isCancelled { break }
                 failures += 1
+                if StorageFault.isTransient(error) { fault.withLock { $0 = "\(error)" } }
                 let delay = min(5000, 50 << min(failures, 7))
                 logger.error("outbox relay failed; retrying", metadata: [
                     "service": "\(service)", "error": "\(error)", "retry_in_ms": "\(delay)",

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MessageLog
 import SagaLog
+import Synchronization
 import Testing
 @testable import SagaMessaging
 
@@ -44,5 +45,52 @@ import Testing
         #expect(canceled[0].key == Array("o2".utf8))
         #expect(canceled[0].header(EventCodec.eventIDHeader) == old.id)
         #expect(try EventCodec.event(from: canceled[0]) == old)
+    }
+}
+
+/// A log whose appends fail with a full disk while `full` is set, and go to `log` otherwise.
+private final class FillableLog: MessageLog {
+    let log: SagaLog
+    let full = Mutex(true)
+
+    init(_ log: SagaLog) { self.log = log }
+
+    func ensureTopic(_ name: String, partitions: Int) throws { try log.ensureTopic(name, partitions: partitions) }
+
+    func append(_ records: [ProducerRecord], to topic: String) async throws -> [RecordPosition] {
+        if full.withLock({ $0 }) { throw SagaLogError.diskFull(path: "/full/\(topic).log") }
+        return try await log.append(records, to: topic)
+    }
+
+    func subscribe(group: String, topics: [String]) throws -> any MessageConsumer {
+        try log.subscribe(group: group, topics: topics)
+    }
+}
+
+/// A relay that cannot append because the log's disk is full keeps its rows and says so in
+/// `storageFault` while it retries; once the disk has room it relays them and the fault clears.
+@Suite struct OutboxRelayFaultTests {
+    @Test func aFullLogDiskIsReportedWhileTheRelayRetriesAndClearsOnceRelayed() async throws {
+        let scratch = try ScratchLog("relay-full", topics: ["order_pending": 1])
+        defer { scratch.close() }
+        let database = try ServiceDatabase.open(
+            path: scratch.directory + "/relay.sqlite", migrator: ServiceSchema([.messaging]).migrator)
+        let log = FillableLog(scratch.log)
+        let relay = OutboxRelay(service: "test", database: database, log: log, logger: scratch.logger)
+        try await database.write { db in
+            try Outbox.enqueue(SagaEvent(type: .orderPending, orderID: "o1", accountID: "a", amountCents: 5), in: db)
+        }
+        let running = Task { await relay.run() }
+        defer { running.cancel() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while relay.storageFault == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(relay.storageFault?.contains("disk full while writing /full/order_pending.log") == true)
+        #expect(try await relay.backlog() == 1, "the row stays until it is relayed")
+
+        log.full.withLock { $0 = false }
+        while relay.storageFault != nil, ContinuousClock.now < deadline + .seconds(10) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(relay.storageFault == nil)
+        #expect(try await relay.backlog() == 0)
+        #expect(try scratch.log.read(topic: "order_pending", partition: 0, from: 0).count == 1)
     }
 }

@@ -9,6 +9,9 @@ final class DaemonProcess: @unchecked Sendable {
     private(set) var process: Process?
     let environment: [String: String]
     let arguments: [String]
+    /// A command sagad runs under (its path and arguments follow), e.g. one that mounts a small
+    /// filesystem in a namespace of its own and then execs it; empty: sagad runs as is.
+    let launcher: [String]
 
     /// The built binaries sit next to the test bundle (`.build/<triple>/debug/`).
     static var binDirectory: String {
@@ -19,10 +22,11 @@ final class DaemonProcess: @unchecked Sendable {
     static var sagadPath: String { binDirectory + "/sagad" }
     static var sagactlPath: String { binDirectory + "/sagactl" }
 
-    /// A fresh state directory (or `reuse`'s); `settings` become SAGAD_* variables.
+    /// A fresh state directory (or `reuse`'s, or `stateDirectory`); `settings` become SAGAD_* variables.
     init(settings: [String: String] = [:], arguments: [String] = [], reuse: DaemonProcess? = nil,
-         environment extra: [String: String] = [:]) {
-        stateDirectory = reuse?.stateDirectory ?? NSTemporaryDirectory() + "sagad-system-\(UUID().uuidString.prefix(8))"
+         environment extra: [String: String] = [:], stateDirectory directory: String? = nil, launcher: [String] = []) {
+        stateDirectory = reuse?.stateDirectory ?? directory
+            ?? NSTemporaryDirectory() + "sagad-system-\(UUID().uuidString.prefix(8))"
         socket = stateDirectory + "/run/sagad.sock"
         logPath = stateDirectory + "-\(UUID().uuidString.prefix(4)).log"
         // Nothing of systemd's protocol may leak in from the test process (other suites set
@@ -39,6 +43,7 @@ final class DaemonProcess: @unchecked Sendable {
         environment.merge(extra) { _, new in new }
         self.environment = environment
         self.arguments = arguments
+        self.launcher = launcher
     }
 
     /// Starts sagad and waits until /readyz answers 200.
@@ -62,8 +67,9 @@ final class DaemonProcess: @unchecked Sendable {
         // No `setpriv --pdeathsig`: it follows the launching *thread*, and the pooled threads
         // tests run on come and go, so daemons were killed mid-test. `make test` kills what a
         // crashed test run leaves behind instead.
-        process.executableURL = URL(fileURLWithPath: Self.sagadPath)
-        process.arguments = arguments
+        let command = launcher + [Self.sagadPath] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = environment
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -31,9 +31,12 @@ import Testing
         return frames
     }
 
-    @Test func aDamagedRecordStopsOnlyItsPartitionAndHealthNamesIt() async throws {
-        let daemon = DaemonProcess(settings: ["log.segment_bytes": "65536"])
-        defer { daemon.cleanUp() }
+    /// Runs `daemon` (with small segments) until order_pending/0 has a closed segment holding
+    /// records checkout (paused meanwhile) has not read, stops it, and flips a byte in one of
+    /// them. Returns the damaged frame, its segment file and the orders placed.
+    static func damage(_ daemon: DaemonProcess) async throws
+        -> (damaged: (position: Int, offset: Int64), segment: String, placed: [String])
+    {
         try await daemon.start()
         // Checkout paused: its share of the order events stays unread, in segments that roll.
         #expect(try daemon.call("POST", "/v1/groups/checkout/pause").status == 200)
@@ -57,6 +60,13 @@ import Testing
         try file.seek(toOffset: UInt64(damaged.position + 30))
         try file.write(contentsOf: Data([original ^ 0xFF]))
         try file.close()
+        return (damaged, closed, placed)
+    }
+
+    @Test func aDamagedRecordStopsOnlyItsPartitionAndHealthNamesIt() async throws {
+        let daemon = DaemonProcess(settings: ["log.segment_bytes": "65536"])
+        defer { daemon.cleanUp() }
+        let (damaged, _, placed) = try await Self.damage(daemon)
 
         // The pause outlives the restart; resuming lets checkout read up to the damage.
         let restarted = DaemonProcess(reuse: daemon)
@@ -88,6 +98,58 @@ import Testing
         #expect(waiting == stuck, "\(waiting) created, \(stuck) behind the damage")
         #expect(try restarted.allOrders().count == placed.count, "every acknowledged order is still known")
         #expect(restarted.logLines(containing: "consumer group cannot read on").count == 1, "\(restarted.log)")
+        #expect(try await restarted.stop() == 0)
+    }
+
+    /// The operator's way out: `sagactl log verify` names the damaged range (offsets, segment,
+    /// byte), `sagactl group skip` moves the paused group past it (on the record), and then
+    /// health is ok and every other order settles; the one whose event was skipped is canceled.
+    @Test func verifyNamesTheDamageAndSkipMovesTheGroupOn() async throws {
+        let daemon = DaemonProcess(settings: ["log.segment_bytes": "65536"])
+        defer { daemon.cleanUp() }
+        let (damaged, segment, placed) = try await Self.damage(daemon)
+        let restarted = DaemonProcess(reuse: daemon)
+        defer { restarted.cleanUp() }
+        try await restarted.start()
+        #expect(try restarted.call("POST", "/v1/groups/checkout/resume").status == 200)
+        try await waitUntil("checkout to stall on the damaged record", timeout: .seconds(30), every: .milliseconds(50)) {
+            try restarted.health().checks["log_reads"]?.contains("offset \(damaged.offset)") == true
+        }
+
+        let verify = try await sagactl(["log", "verify", "--topic", "order_pending"], socket: restarted.socket)
+        #expect(verify.status == 1, "\(verify.output)")
+        let row = "order_pending  0  \(damaged.offset)..<\(damaged.offset + 1)  \(segment)  \(damaged.position)"
+        #expect(verify.output.split(separator: "\n").contains { $0.replacingOccurrences(of: " +", with: "  ", options: .regularExpression)
+            .hasPrefix(row) }, "\(row)\n\(verify.output)")
+        let clean = try restarted.call("GET", "/v1/log/verify?topic=order_pending&partition=1").json
+        #expect((clean["damaged"] as? [Any])?.isEmpty == true && clean["records"] as? Int ?? 0 > 0, "\(clean)")
+
+        // Skip needs the group paused; then it moves past the damage and reads on.
+        let refused = try await sagactl(["group", "skip", "checkout", "--topic", "order_pending", "--partition", "0",
+                                         "--to", "\(damaged.offset + 1)"], socket: restarted.socket)
+        #expect(refused.status == 1 && refused.output.contains("pause the group first"), "\(refused.output)")
+        #expect(try await sagactl(["group", "pause", "checkout"], socket: restarted.socket).status == 0)
+        let skip = try await sagactl(["group", "skip", "checkout", "--topic", "order_pending", "--partition", "0",
+                                      "--to", "\(damaged.offset + 1)"], socket: restarted.socket)
+        #expect(skip.status == 0 && skip.output.contains("offsets \(damaged.offset)..<\(damaged.offset + 1)"), "\(skip.output)")
+        #expect(restarted.logLines(containing: "moved past records by an operator").count == 1)
+        #expect(try await sagactl(["group", "resume", "checkout"], socket: restarted.socket).status == 0)
+        let healthy = try await restarted.waitForHealth(timeout: .seconds(30)) { $0.status == 200 }
+        #expect(healthy.status == 200, "\(healthy)")
+
+        // Every other order settles; the skipped one stays created until the operator cancels it.
+        var created: [[String: Any]] = []
+        try await waitUntil("only the skipped order to be left created (\(created.count) are)", timeout: .seconds(60),
+                            every: .milliseconds(200)) {
+            created = try restarted.allOrders(status: "created")
+            let unsettled = try restarted.allOrders().filter { $0["settled"] as? Bool != true }.count
+            return created.count == 1 && unsettled == 1
+        }
+        let skippedOrder = try #require(created.first?["id"] as? String)
+        #expect(try restarted.call("POST", "/v1/orders/\(skippedOrder)/cancel").status == 200)
+        #expect(try restarted.settledOrder(skippedOrder)["status"] as? String == "canceled")
+        #expect(try restarted.allOrders().count == placed.count)
+        #expect(try restarted.call("GET", "/v1/ledger").json["balanced"] as? Bool == true)
         #expect(try await restarted.stop() == 0)
     }
 }

@@ -6,6 +6,7 @@ import Synchronization
 final class LoadGenerator: Sendable {
     private let acknowledged = Mutex<[String: Int64]>([:])
     private let pending = Mutex(0)
+    private let answers = Mutex<(statuses: [Int: Int], refusal: HTTPReply?)>(([:], nil))
     private let running = Mutex(true)
     private let socket: String
 
@@ -15,6 +16,10 @@ final class LoadGenerator: Sendable {
     var orders: [String: Int64] { acknowledged.withLock { $0 } }
     /// Requests sent whose answer has not arrived yet.
     var requestsInFlight: Int { pending.withLock { $0 } }
+    /// How many answers had each HTTP status.
+    var statuses: [Int: Int] { answers.withLock { $0.statuses } }
+    /// The last answer that was not 201.
+    var lastRefusal: HTTPReply? { answers.withLock { $0.refusal } }
 
     /// Runs `threads` placing loops in the background.
     func start(threads: Int) {
@@ -32,8 +37,14 @@ final class LoadGenerator: Sendable {
                         usleep(20_000)
                         continue
                     }
+                    answers.withLock { answers in
+                        answers.statuses[reply.status, default: 0] += 1
+                        if reply.status != 201 { answers.refusal = reply }
+                    }
                     if reply.status == 201, let id = reply.json["id"] as? String {
                         acknowledged.withLock { $0[id] = cents(amount) }
+                    } else if reply.status >= 500 {
+                        usleep(5_000)  // refused (a full disk): the client backs off a little
                     }
                 }
             }
