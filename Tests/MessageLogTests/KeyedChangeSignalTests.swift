@@ -15,7 +15,7 @@ import Testing
         signal.notify(["b"])
         signal.notify(["a"])
         await waited
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(30))
         #expect(signal.version(of: "a") == seen + 1)
     }
 
@@ -24,7 +24,7 @@ import Testing
         let start = clock.now
         await signal.wait(for: "a", changingFrom: 0, timeout: .milliseconds(100))
         let waited = clock.now - start
-        #expect(waited >= .milliseconds(100) && waited < .seconds(5), "\(waited)")
+        #expect(waited >= .milliseconds(100) && waited < .seconds(30), "\(waited)")
     }
 
     /// Many waits with different timeouts, one sweeper: each ends, none before its time.
@@ -55,6 +55,6 @@ import Testing
         try? await Task.sleep(for: .milliseconds(50))
         task.cancel()
         await task.value
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(30))
     }
 }

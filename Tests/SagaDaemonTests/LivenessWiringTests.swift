@@ -138,10 +138,11 @@ extension LogLivenessTests {
             try log.partition(TopicPartition(topic: "order_pending", partition: partition)).setSyncFault { gate.block() }
         }
         // The first append hangs in its fdatasync (holding the writer); the second waits behind it.
+        // Generous waits: parallel tests can keep both threads of the cooperative pool busy for seconds.
         let first = Task { try await log.append([ProducerRecord(key: "k", value: Array("1".utf8))], to: "order_pending") }
-        #expect(await saga.eventually(timeout: .seconds(5)) { gate.isEntered })
+        #expect(await saga.eventually(timeout: .seconds(30)) { gate.isEntered })
         let second = Task { try await log.append([ProducerRecord(key: "k", value: Array("2".utf8))], to: "order_pending") }
-        #expect(await saga.eventually(timeout: .seconds(5)) { log.topicStatistics().contains { $0.queuedBytes > 0 } })
+        #expect(await saga.eventually(timeout: .seconds(30)) { log.topicStatistics().contains { $0.queuedBytes > 0 } })
 
         // Reads and statistics still answer; the check fails once the wait outlasts the limit.
         var checks: [String: String] = [:]

@@ -93,7 +93,7 @@ import Testing
         for _ in 0..<3 {
             let batch = try await consumer.poll(maxRecords: 50, timeout: .milliseconds(100))
             got += batch.map(\.offset)
-            try consumer.commit(batch)
+            try await consumer.commit(batch)
         }
         #expect(got == [0, 1])
         #expect(log.stalledReads.map(\.offset) == [2])

@@ -36,7 +36,7 @@ import Testing
         var random = Seeded(state: 20_261_127)
         let sorted = JSONEncoder()
         sorted.outputFormatting = .sortedKeys
-        for _ in 0..<5_000 {
+        for _ in 0..<2_000 {
             let event = Self.event(&random)
             let written = EventJSON.encode(event)
             #expect(try JSONDecoder().decode(SagaEvent.self, from: Data(written)) == event)
@@ -59,7 +59,7 @@ import Testing
             "[]", "", "{", "null",
         ]
         var inputs = samples.map { Array($0.utf8) }
-        for _ in 0..<20_000 {
+        for _ in 0..<6_000 {
             var bytes = EventJSON.encode(Self.event(&random))
             for _ in 0..<Int.random(in: 1...3, using: &random) where !bytes.isEmpty {
                 let index = Int.random(in: 0..<bytes.count, using: &random)
@@ -79,6 +79,6 @@ import Testing
                 #expect(decoded == foundation, "\(String(decoding: bytes, as: UTF8.self))")
             }
         }
-        #expect(fast > 1_000, "most lightly damaged values still decode on the fast path")
+        #expect(fast > 300, "most lightly damaged values still decode on the fast path")
     }
 }
