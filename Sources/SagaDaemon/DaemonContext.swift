@@ -14,6 +14,8 @@ public final class DaemonContext: Sendable {
     public let runtime: SagaRuntime
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
+    /// Where the log and databases live, for the disk-usage gauges (`nil`: not measured).
+    let stateDirectory: String?
     /// Groups an operator paused; they stay paused across restarts.
     let pausedGroups: PausedGroups
     private let phaseState = Mutex(Phase.starting)
@@ -21,9 +23,11 @@ public final class DaemonContext: Sendable {
 
     /// `logStallLimit`: how long appends may wait with no progress before the log counts as hung.
     /// `pausedGroups`: where pauses are kept (`nil`: in memory only).
+    /// `stateDirectory`: what the disk-usage gauges measure (`nil`: nothing).
     init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger,
-         logStallLimit: Duration = .seconds(10), pausedGroups: PausedGroups? = nil) {
+         logStallLimit: Duration = .seconds(10), pausedGroups: PausedGroups? = nil, stateDirectory: String? = nil) {
         self.runtime = runtime
+        self.stateDirectory = stateDirectory
         self.pausedGroups = pausedGroups ?? PausedGroups.inMemory()
         self.metrics = metrics
         self.logger = logger
