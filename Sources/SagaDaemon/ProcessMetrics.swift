@@ -46,14 +46,31 @@ enum ProcessMetrics {
     }
 
     private static func selfStat() -> Stat? {
-        (try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8)).flatMap(parseStat)
+        readWhole("/proc/self/stat").flatMap(parseStat)
     }
 
     /// The kernel's boot time (`btime` of /proc/stat), in seconds since the epoch.
     private static func bootTime() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
+        guard let text = readWhole("/proc/stat") else { return nil }
         return text.split(separator: "\n").first { $0.hasPrefix("btime ") }
             .flatMap { Double($0.dropFirst("btime ".count).trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// A /proc file read to its end: `String(contentsOfFile:)` stops after the first read (one
+    /// page), and /proc/stat's `btime` comes after the long `intr` line.
+    static func readWhole(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes += buffer[0..<n]
+        }
     }
 
     private static func openDescriptors() -> Double? {

@@ -45,6 +45,14 @@ import Testing
         #expect(started <= now + 1 && started > now - 24 * 3600, "started \(started), now \(now)")
     }
 
+    @Test func procFilesAreReadPastTheirFirstPage() throws {
+        // A Swift test process maps dozens of libraries: many pages of /proc/self/maps.
+        let maps = try #require(ProcessMetrics.readWhole("/proc/self/maps"))
+        #expect(maps.utf8.count > 3 * 4096)
+        #expect(maps.hasSuffix("\n"))
+        #expect(ProcessMetrics.readWhole("/proc/no-such-file") == nil)
+    }
+
     @Test func deadLettersPendingAreThoseTheReplayGroupHasNotTaken() {
         func stats(_ topic: String, _ partition: Int, start: Int64 = 0, end: Int64) -> PartitionStatistics {
             PartitionStatistics(topic: topic, partition: partition, startOffset: start, endOffset: end, bytes: 0,
