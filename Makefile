@@ -11,7 +11,7 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos
+.PHONY: run test build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
@@ -21,6 +21,7 @@ help:
 	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
 	@echo "make chaos  kill -9 at random under mixed load for CHAOS_CYCLES (200) cycles, then every invariant"
+	@echo "make check-monitoring  promtool checks config/prometheus and runs the alert rules' unit tests"
 
 ## Installs the system packages the build links against (and, for `make test`, the tools the
 ## tests use), only when one is missing: one `apt-get update`, one `apt-get install`.
@@ -60,7 +61,7 @@ run: build
 # A test process killed by its time limit may leave daemons behind: they are killed after the
 # system tests, pass or fail.
 KILL_TEST_LEFTOVERS := pkill -KILL -f '$(CURDIR)/.build/[^ ]*/debug/(sagad|sagadPackageTests)' || true
-test: test-deps
+test: test-deps check-monitoring
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
 	$(SWIFT) test list --skip-build > .build/test-list.txt
@@ -80,6 +81,13 @@ test: test-deps
 	  grep -hE "^chaos: " .build/test-system.txt || true; \
 	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt | awk '{s+=$$4} END {print s}'); \
 	  echo "swift: $$total passed, 0 failed"
+
+# The Prometheus scrape config and alert rules are valid, and each alert's unit tests
+# (config/prometheus/tests) pass. The system test MonitoringTests then runs them, and every
+# panel of config/grafana/sagad.json, against a real Prometheus scraping a real sagad.
+check-monitoring: test-deps
+	promtool check config config/prometheus/prometheus.yml
+	promtool test rules config/prometheus/tests/*.yml
 
 # The chaos test of `make test` (20 cycles) for CHAOS_CYCLES cycles: random kill -9 under mixed
 # load, every invariant checked from the databases afterwards; ends with a `chaos:` line.

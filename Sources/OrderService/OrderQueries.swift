@@ -50,6 +50,18 @@ enum OrderQueries {
         return counts
     }
 
+    /// For each in-flight status that has orders, when its longest-waiting order entered it
+    /// (milliseconds since the epoch; `updated_at` changes only with the status).
+    static func oldestInFlight(in db: Database) throws -> [OrderStatus: Int64] {
+        var oldest: [OrderStatus: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT status, MIN(updated_at) AS since FROM orders WHERE status IN ('created', 'processing') GROUP BY status
+            """) {
+            if let status = OrderStatus(rawValue: row["status"]) { oldest[status] = row["since"] }
+        }
+        return oldest
+    }
+
     private static func view(of row: Row) -> OrderView {
         OrderView(
             id: row["id"], status: OrderStatus(rawValue: row["status"]) ?? .created, amountCents: row["amount_cents"],

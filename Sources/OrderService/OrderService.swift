@@ -130,6 +130,11 @@ public actor OrderService: SagaParticipant {
         try await database.read { try OrderQueries.statusCounts(in: $0) }
     }
 
+    /// When the longest-waiting order of each in-flight status entered it (epoch milliseconds).
+    public func oldestInFlight() async throws -> [OrderStatus: Int64] {
+        try await database.read { try OrderQueries.oldestInFlight(in: $0) }
+    }
+
     /// Waits until the order's history grows past `seenChanges` entries (or it is terminal,
     /// when `untilTerminal`), or `timeout` passes; returns the order as it then is.
     public nonisolated func waitForChange(

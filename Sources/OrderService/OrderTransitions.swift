@@ -16,8 +16,17 @@ enum OrderTransitions {
         try recordHistory(orderID, status: to, reason: reason, at: now, in: db)
         if to.isTerminal {
             Counter(label: SagaMetrics.ordersTerminal, dimensions: [("status", to.rawValue)]).increment()
+            try recordSettleTime(orderID, status: to, now: now, in: db)
         }
         return true
+    }
+
+    /// Adds the order's age (creation to `status`, reached at `now`) to the settle histogram.
+    private static func recordSettleTime(_ orderID: String, status: OrderStatus, now: Int64, in db: Database) throws {
+        guard let created = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT created_at FROM orders WHERE id = ?"), arguments: [orderID]) else { return }
+        Timer(label: SagaMetrics.orderSettle, dimensions: [("status", status.rawValue)])
+            .record(duration: .milliseconds(max(0, now - created)))
     }
 
     static func recordHistory(_ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Database) throws {

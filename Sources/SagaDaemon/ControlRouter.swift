@@ -17,6 +17,7 @@ enum ControlRouter {
 
     static func build(_ daemon: DaemonContext) -> Router<Context> {
         let router = Router(context: Context.self)
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ProblemMiddleware(logger: daemon.logger, storageFaults: daemon.requestStorageFaults))
         let orders = OrderRoutes(daemon: daemon)
         let accounts = AccountRoutes(daemon: daemon)

@@ -51,6 +51,7 @@ public enum Daemon {
             logger.critical("cannot open the saga state", metadata: ["error": "\(error)"])
             return ExitCode.cannotOpenState.rawValue
         }
+        MetricsExporter.initializeSeries(runtime)
         let report = runtime.log.recoveryReport
         logger.info("log recovered", metadata: [
             "segments": "\(report.checkedSegments)", "truncated_bytes": "\(report.truncatedBytes)",
@@ -59,7 +60,8 @@ public enum Daemon {
         let daemon: DaemonContext
         do {
             let paused = try PausedGroups.load(from: configuration.stateDirectory + "/data/paused-groups.json")
-            daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger, pausedGroups: paused)
+            daemon = DaemonContext(runtime: runtime, metrics: registry, logger: logger, pausedGroups: paused,
+                                   stateDirectory: configuration.stateDirectory)
             for group in paused.all.sorted() {
                 guard let consumer = try? daemon.consumer(ofGroup: group) else {
                     logger.warning("a paused group no service consumes as; ignored", metadata: ["group": "\(group)"])

@@ -14,6 +14,8 @@ public final class DaemonContext: Sendable {
     public let runtime: SagaRuntime
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
+    /// Where the log and databases live, for the disk-usage gauges (`nil`: not measured).
+    let stateDirectory: String?
     /// Groups an operator paused; they stay paused across restarts.
     let pausedGroups: PausedGroups
     /// Requests refused for a full disk or a failing database, until a write goes through again.
@@ -23,9 +25,11 @@ public final class DaemonContext: Sendable {
 
     /// `logStallLimit`: how long appends may wait with no progress before the log counts as hung.
     /// `pausedGroups`: where pauses are kept (`nil`: in memory only).
+    /// `stateDirectory`: what the disk-usage gauges measure (`nil`: nothing).
     init(runtime: SagaRuntime, metrics: PrometheusCollectorRegistry, logger: Logger,
-         logStallLimit: Duration = .seconds(10), pausedGroups: PausedGroups? = nil) {
+         logStallLimit: Duration = .seconds(10), pausedGroups: PausedGroups? = nil, stateDirectory: String? = nil) {
         self.runtime = runtime
+        self.stateDirectory = stateDirectory
         self.pausedGroups = pausedGroups ?? PausedGroups.inMemory()
         self.metrics = metrics
         self.logger = logger

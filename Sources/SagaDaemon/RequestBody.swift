@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MessageLog
 import NIOCore
 import SagaAPI
 import Synchronization
@@ -27,6 +28,9 @@ extension Request {
 /// start): a body that trickles in, or stops, gets `408` instead of holding its connection.
 enum RequestDeadline {
     static let milliseconds = Atomic<Int>(30_000)
+    /// Never notified: a wait on it ends at its timeout, or at once when cancelled (see
+    /// `KeyedChangeSignal`, whose one sweeper keeps every timeout).
+    private static let timeouts = KeyedChangeSignal()
 
     /// The body, at most `ControlRouter.maxBodyBytes`, or a `requestTimeout` problem.
     static func collect(_ body: RequestBody) async throws -> ByteBuffer {
@@ -34,7 +38,10 @@ enum RequestDeadline {
         return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask { try await body.collect(upTo: ControlRouter.maxBodyBytes) }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(limit))
+                // Not Task.sleep: on Linux a cancelled sleep keeps its timer until the deadline,
+                // so every request would hold one for request_timeout_ms after it was answered.
+                await timeouts.wait(for: "request-body", changingFrom: 0, timeout: .milliseconds(limit))
+                try Task.checkCancellation()
                 return nil
             }
             defer { group.cancelAll() }

@@ -44,7 +44,9 @@ enum FileSystem {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SagaLogError.io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SagaLogError.io(operation: "fsync", path: path, errno: errno) }
+        try LogSyncObserver.timed(.directory) {
+            guard fsync(fd) == 0 else { throw SagaLogError.io(operation: "fsync", path: path, errno: errno) }
+        }
     }
 
     /// Replaces `path` with `bytes` atomically: write a temporary file, sync, rename, sync the directory.

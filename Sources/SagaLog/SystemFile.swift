@@ -79,7 +79,10 @@ final class SystemFile: @unchecked Sendable {
         }
     }
 
+    /// `fdatasync`, timed for the process's `LogSyncObserver`.
     func sync() throws {
-        guard fdatasync(descriptor) == 0 else { throw SagaLogError.io(operation: "fdatasync", path: path, errno: errno) }
+        try LogSyncObserver.timed(LogSyncKind(path: path)) {
+            guard fdatasync(descriptor) == 0 else { throw SagaLogError.io(operation: "fdatasync", path: path, errno: errno) }
+        }
     }
 }

@@ -79,6 +79,7 @@ public final class GroupCommit: Sendable {
             }
             var outcomes: [Outcome] = []
             outcomes.reserveCapacity(jobs.count)
+            let started = ContinuousClock.now
             do {
                 try db.inTransaction {
                     if jobs.count == 1 {
@@ -103,6 +104,7 @@ public final class GroupCommit: Sendable {
                     }
                     return .commit
                 }
+                SagaMetrics.databaseCommitted(database.path, since: started, committed: jobs.count > 1 || outcomes.first?.threw == false)
                 for outcome in outcomes { outcome.deliver() }
             } catch {
                 for job in jobs { job.fail(error) }

@@ -70,7 +70,7 @@ extension DaemonProcess {
                   target.hasPrefix("socket:[") else { return nil }
             return String(target.dropFirst("socket:[".count).dropLast())
         })
-        let table = try String(contentsOfFile: "/proc/net/unix", encoding: .utf8)
+        let table = try procFile("/proc/net/unix")
         return table.split(separator: "\n").dropFirst().filter { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 8, let flags = Int(fields[3], radix: 16) else { return false }
@@ -136,4 +136,22 @@ func checkedConfiguration(_ output: String) -> [String: String] {
         values[String(line[..<separator.lowerBound])] = String(line[separator.upperBound...])
     }
     return values
+}
+
+/// The whole text of a /proc file. `String(contentsOfFile:)` stops after the first read, one
+/// page of a seq_file: /proc/net/unix with a few hundred sockets (another test's idle clients)
+/// lost the lines of sagad's socket, and a test waited for connections it could not see.
+func procFile(_ path: String) throws -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw ConditionTimedOut(description: "cannot open \(path): errno \(errno)") }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &buffer, buffer.count)
+        if n < 0, errno == EINTR { continue }
+        guard n >= 0 else { throw ConditionTimedOut(description: "cannot read \(path): errno \(errno)") }
+        if n == 0 { return String(decoding: bytes, as: UTF8.self) }
+        bytes += buffer[0..<n]
+    }
 }

@@ -103,27 +103,9 @@ import Testing
 }
 
 @Suite struct TCPListenerTests {
-    /// A port that was free a moment ago on 127.0.0.1.
-    func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is not installed"))
     func theOptionalLoopbackListenerServesTheSameAPI() async throws {
-        let port = freePort()
+        let port = LoopbackHTTPClient.freePort()
         let daemon = DaemonProcess(settings: ["http.listen": "127.0.0.1:\(port)"])
         defer { daemon.cleanUp() }
         try await daemon.start()

@@ -37,6 +37,11 @@ enum UnixHTTPClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else { throw UnixHTTPError(description: "connect \(path): errno \(errno)") }
+        return try exchange(fd, method, target, body: body, headers: headers)
+    }
+
+    /// Sends one request on the connected socket `fd` and reads the answer until the server closes.
+    static func exchange(_ fd: Int32, _ method: String, _ target: String, body: Data?, headers: [String: String]) throws -> HTTPReply {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: sagad\r\nConnection: close\r\n"
         var allHeaders = headers
         if let body {
