@@ -15,9 +15,16 @@ public final class KeyedChangeSignal: Sendable {
     }
 
     private struct State {
+        /// The sequence number of each key's last change, for the most recent keys.
         var versions: [String: UInt64] = [:]
+        /// Bumped by every `notify`.
+        var sequence: UInt64 = 0
+        /// The sequence when `versions` was last emptied: the version of every key not in it.
+        var forgottenUpTo: UInt64 = 0
         var waiters: [Int: Waiter] = [:]
         var nextID = 0
+
+        func version(of key: String) -> UInt64 { versions[key] ?? forgottenUpTo }
         var sweeping = false
     }
 
@@ -28,16 +35,24 @@ public final class KeyedChangeSignal: Sendable {
 
     public init() {}
 
-    public func version(of key: String) -> UInt64 { state.withLock { $0.versions[key] ?? 0 } }
+    /// How many keys' versions are kept; then the table is emptied. A key forgotten that way
+    /// reads as changed at the moment it was forgotten, so a waiter may wake once for nothing
+    /// but never misses a change.
+    public static let rememberedKeys = 10_000
+
+    /// The key's version: compare it with a later one, or pass it to `wait`.
+    public func version(of key: String) -> UInt64 { state.withLock { $0.version(of: key) } }
 
     /// Marks `keys` changed and wakes whoever waits on them.
     public func notify(_ keys: Set<String>) {
         guard !keys.isEmpty else { return }
         let woken = state.withLock { state -> [Waiter] in
-            for key in keys { state.versions[key, default: 0] &+= 1 }
-            // Versions of keys nobody waits for are only needed while a waiter could compare
-            // against them; keep the table from growing without bound.
-            if state.versions.count > 100_000 { state.versions.removeAll(keepingCapacity: true) }
+            if state.versions.count + keys.count > Self.rememberedKeys {
+                state.forgottenUpTo = state.sequence
+                state.versions.removeAll(keepingCapacity: true)
+            }
+            state.sequence += 1
+            for key in keys { state.versions[key] = state.sequence }
             guard !state.waiters.isEmpty else { return [] }
             let ids = state.waiters.filter { keys.contains($0.value.key) }.map(\.key)
             return ids.compactMap { state.waiters.removeValue(forKey: $0) }
@@ -56,7 +71,7 @@ public final class KeyedChangeSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let (registered, startSweeper) = state.withLock { state -> (Bool, Bool) in
-                    guard (state.versions[key] ?? 0) == seen, !Task.isCancelled else { return (false, false) }
+                    guard state.version(of: key) == seen, !Task.isCancelled else { return (false, false) }
                     state.waiters[id] = Waiter(key: key, deadline: deadline, continuation: continuation)
                     defer { state.sweeping = true }
                     return (true, !state.sweeping)
