@@ -19,7 +19,8 @@ enum ControlServer {
             + settings.requestTimeout.components.attoseconds / 1_000_000_000_000_000), ordering: .relaxed)
         // One count for every listener: the limit is on sagad's descriptors, not per socket.
         let connections = ConnectionCount(limit: settings.maxConnections)
-        let server = GuardedHTTP1Channel.builder(connections: connections, idleTimeout: settings.requestTimeout)
+        let server = GuardedHTTP1Channel.builder(
+            connections: connections, idleTimeout: settings.requestTimeout, logger: daemon.logger)
         var services: [any Service] = []
         if let descriptor = try SocketActivation.inheritedListener(named: "control") {
             services.append(InheritedSocketServer(
