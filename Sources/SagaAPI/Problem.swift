@@ -36,6 +36,8 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     case malformedRequest = "malformed-request"
     /// The request line and header fields are larger than sagad reads.
     case headersTooLarge = "request-header-fields-too-large"
+    /// The TCP listener's bearer token is missing or wrong (`http.token_file`).
+    case unauthorized = "unauthorized"
     case invalidJSON = "invalid-json"
     case unsupportedMediaType = "unsupported-media-type"
     case validation = "validation-failed"
@@ -61,6 +63,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         switch self {
         case .badRequest, .malformedRequest, .invalidJSON: 400
         case .headersTooLarge: 431
+        case .unauthorized: 401
         case .unsupportedMediaType: 415
         case .validation: 422
         case .notFound: 404
@@ -80,6 +83,7 @@ public enum ProblemKind: String, CaseIterable, Sendable {
         case .badRequest: "Bad request"
         case .malformedRequest: "Request is not valid HTTP/1.1"
         case .headersTooLarge: "Request header fields too large"
+        case .unauthorized: "Missing or wrong bearer token"
         case .invalidJSON: "Request body is not valid JSON for this operation"
         case .unsupportedMediaType: "Request body must be application/json"
         case .validation: "Request values are not acceptable"
