@@ -11,11 +11,12 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring
+.PHONY: run test swift-tests coverage build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
+	@echo "make coverage  the unit and system tests, then line coverage per module (gate: $(COVERAGE_MINIMUM)%)"
 	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
 	@echo "make bench-long  1M orders through one daemon: first vs last 100k orders' rate and RSS"
 	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
@@ -60,25 +61,44 @@ run: build
 # Each run must also execute every test `swift test list` names for it (expect-every-test-ran.sh).
 # A test process killed by its time limit may leave daemons behind: they are killed after the
 # system tests, pass or fail.
+# The one build is instrumented for coverage: every test process, and every sagad the system
+# tests and the API fuzzing start, writes its counters to $(COVERAGE_DIR) as it exits
+# (LLVM_PROFILE_FILE, a file per process: a shared pool is corrupted when kill -9 hits a process
+# merging into it). Tests/coverage.py merges them, prints line coverage per module and fails the
+# run when a module of COVERAGE_GATE is below COVERAGE_MINIMUM percent.
 KILL_TEST_LEFTOVERS := pkill -KILL -f '$(CURDIR)/.build/[^ ]*/debug/(sagad|sagadPackageTests)' || true
-test: test-deps check-monitoring
-	$(SWIFT) build --build-tests
+TEST_BUILD := $(SWIFT) build --build-tests --enable-code-coverage
+COVERAGE_DIR := .build/coverage
+PROFILE := LLVM_PROFILE_FILE='$(CURDIR)/$(COVERAGE_DIR)/%p.profraw'
+COVERAGE_GATE ?= SagaLog,SagaMessaging,OrderService,CheckoutService,FulfillmentService
+COVERAGE_MINIMUM ?= 90
+COVERAGE_REPORT := python3 Tests/coverage.py $(COVERAGE_DIR) .build/debug/sagadPackageTests.xctest \
+	.build/debug/sagad .build/debug/sagactl --gate $(COVERAGE_GATE) --minimum $(COVERAGE_MINIMUM)
+
+# The unit and system runs of `make test` (and `make coverage`), on the instrumented build.
+swift-tests: test-deps
+	$(TEST_BUILD)
 	@mkdir -p .build
-	$(SWIFT) test list --skip-build > .build/test-list.txt
-	Tests/run-with-deadline.sh 600 .build/test-systemd-unit.txt $(SWIFT) test --skip-build --filter SagaSystemdTests
+	rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
+	$(PROFILE) $(SWIFT) test list --skip-build > .build/test-list.txt
+	$(PROFILE) Tests/run-with-deadline.sh 600 .build/test-systemd-unit.txt $(SWIFT) test --skip-build --filter SagaSystemdTests
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-systemd-unit.txt "systemd-environment tests" '^SagaSystemdTests\.'
-	Tests/run-with-deadline.sh 900 .build/test-output.txt $(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests
+	$(PROFILE) Tests/run-with-deadline.sh 900 .build/test-output.txt $(SWIFT) test --skip-build --skip SagaSystemdTests --skip SystemTests
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-output.txt "unit tests" -v '^(SagaSystemdTests|SystemTests)\.'
-	Tests/run-with-deadline.sh 600 .build/test-system.txt $(SWIFT) test --skip-build --filter SystemTests; \
+	$(PROFILE) Tests/run-with-deadline.sh 600 .build/test-system.txt $(SWIFT) test --skip-build --filter SystemTests; \
 	  status=$$?; $(KILL_TEST_LEFTOVERS); test $$status -eq 0
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-system.txt "system tests" '^SystemTests\.'
-	Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
-	Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
+
+test: check-monitoring swift-tests
+	$(PROFILE) Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
+	$(PROFILE) Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
+	$(COVERAGE_REPORT) | tee .build/test-coverage.txt; test $${PIPESTATUS[0]} -eq 0
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
 	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
 	  grep -hE "^chaos: " .build/test-system.txt || true; \
+	  grep -hE "^coverage: " .build/test-coverage.txt || true; \
 	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt | awk '{s+=$$4} END {print s}'); \
 	  echo "swift: $$total passed, 0 failed"
 
@@ -89,20 +109,24 @@ check-monitoring: test-deps
 	promtool check config config/prometheus/prometheus.yml
 	promtool test rules config/prometheus/tests/*.yml
 
+# Line coverage per module from the unit and system tests (the same runs and gate as `make test`).
+coverage: swift-tests
+	$(COVERAGE_REPORT) | tee .build/test-coverage.txt; test $${PIPESTATUS[0]} -eq 0
+
 # The chaos test of `make test` (20 cycles) for CHAOS_CYCLES cycles: random kill -9 under mixed
 # load, every invariant checked from the databases afterwards; ends with a `chaos:` line.
 CHAOS_CYCLES ?= 200
 chaos: test-deps
-	$(SWIFT) build --build-tests
-	SAGAD_CHAOS_CYCLES=$(CHAOS_CYCLES) Tests/run-with-deadline.sh 5400 .build/test-chaos.txt \
+	$(TEST_BUILD)
+	SAGAD_CHAOS_CYCLES=$(CHAOS_CYCLES) $(PROFILE) Tests/run-with-deadline.sh 5400 .build/test-chaos.txt \
 	  $(SWIFT) test --skip-build --filter SystemTests.ChaosTests; \
 	  status=$$?; $(KILL_TEST_LEFTOVERS); grep -hE "^chaos: " .build/test-chaos.txt; test $$status -eq 0
 
 # More of the same fuzzing as `make test` does, with a fresh seed: FUZZ_EXAMPLES per operation.
 FUZZ_EXAMPLES ?= 300
 fuzz-api: test-deps
-	$(SWIFT) build
-	Tests/api-fuzz.sh .build/debug/sagad $(FUZZ_EXAMPLES) ""
+	$(TEST_BUILD)
+	$(PROFILE) Tests/api-fuzz.sh .build/debug/sagad $(FUZZ_EXAMPLES) ""
 
 # perf counts the daemon's fdatasync calls (syscall tracepoints); python3 reads the JSON.
 BENCH_APT_PACKAGES := linux-perf python3

@@ -32,6 +32,12 @@ public struct Problem: APISchema, Error, Equatable {
 /// The kinds of problem the API reports; `rawValue` is the last part of the type URI.
 public enum ProblemKind: String, CaseIterable, Sendable {
     case badRequest = "bad-request"
+    /// Refused by the HTTP/1 parser, before routing: not a request sagad can read.
+    case malformedRequest = "malformed-request"
+    /// The request line and header fields are larger than sagad reads.
+    case headersTooLarge = "request-header-fields-too-large"
+    /// The TCP listener's bearer token is missing or wrong (`http.token_file`).
+    case unauthorized = "unauthorized"
     case invalidJSON = "invalid-json"
     case unsupportedMediaType = "unsupported-media-type"
     case validation = "validation-failed"
@@ -55,7 +61,9 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     /// The HTTP status code.
     public var status: Int {
         switch self {
-        case .badRequest, .invalidJSON: 400
+        case .badRequest, .malformedRequest, .invalidJSON: 400
+        case .headersTooLarge: 431
+        case .unauthorized: 401
         case .unsupportedMediaType: 415
         case .validation: 422
         case .notFound: 404
@@ -73,6 +81,9 @@ public enum ProblemKind: String, CaseIterable, Sendable {
     public var title: String {
         switch self {
         case .badRequest: "Bad request"
+        case .malformedRequest: "Request is not valid HTTP/1.1"
+        case .headersTooLarge: "Request header fields too large"
+        case .unauthorized: "Missing or wrong bearer token"
         case .invalidJSON: "Request body is not valid JSON for this operation"
         case .unsupportedMediaType: "Request body must be application/json"
         case .validation: "Request values are not acceptable"

@@ -51,9 +51,15 @@ extension DaemonConfiguration {
             .init("http.listen", \.control.httpListen, """
                 Optional TCP listener for the same API, as host:port (e.g. 127.0.0.1:8080). Empty: off.
                 """, parse: Parse.listenAddress, describe: { $0.control.httpListen ?? "" }),
+            .init("http.token_file", \.control.httpToken, """
+                File holding the token every request on the TCP listener must carry, as
+                Authorization: Bearer <token> (else 401): one line of at least 16 visible ASCII
+                characters, in a file other users cannot read. Empty: no token, and any local user
+                can use the whole API over TCP. The Unix socket is guarded by its file mode instead.
+                """, parse: Parse.tokenFile, describe: { $0.control.httpToken?.file ?? "" }),
             .init("http.allow_remote", \.control.httpAllowRemote, """
-                Allow a non-loopback http.listen address. The API has no authentication: keep false
-                unless something in front of sagad controls access.
+                Allow a non-loopback http.listen address. The token crosses the network in clear text
+                (no TLS): keep false unless something in front of sagad encrypts and controls access.
                 """, parse: Parse.boolean),
         ]),
         .init("log", component: "SagaLog (LogConfiguration) and the topics' partitions", [

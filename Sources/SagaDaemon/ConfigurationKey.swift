@@ -128,6 +128,13 @@ enum Parse {
         return text
     }
 
+    /// A token file's path, read at once so that a missing, unreadable or empty file stops
+    /// sagad (and `--check-config`) naming the key; empty text means no token.
+    static func tokenFile(_ text: String) throws(Invalid) -> BearerToken? {
+        guard !text.isEmpty else { return nil }
+        return try BearerToken.read(text)
+    }
+
     static func durability(_ text: String) throws(Invalid) -> DurabilityPolicy {
         guard let policy = DurabilityPolicy(parsing: text) else {
             throw Invalid(reason: "'\(text)' must be always, never or interval:<milliseconds>")

@@ -11,14 +11,16 @@ import Synchronization
 /// idle connections cannot use up sagad's file descriptors), and Hummingbird's idle timeout
 /// closes a connection that sends nothing, or stops halfway through a request head, for
 /// `idleTimeout`. Long polls are not idle: a request being answered is never timed out.
+/// A request NIO cannot parse gets a problem body too (`ParseErrorProblems`).
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let http: HTTP1Channel
     let connections: ConnectionCount
 
-    init(responder: @escaping HTTPChannelHandler.Responder, connections: ConnectionCount, idleTimeout: Duration) {
-        http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: TimeAmount(idleTimeout)))
+    init(responder: @escaping HTTPChannelHandler.Responder, connections: ConnectionCount, idleTimeout: Duration, logger: Logger) {
+        http = HTTP1Channel(responder: responder, configuration: .init(
+            additionalChannelHandlers: [ParseErrorProblems(logger: logger)], idleTimeout: TimeAmount(idleTimeout)))
         self.connections = connections
     }
 
@@ -36,9 +38,9 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     }
 
     /// For `Application(router:server:)`.
-    static func builder(connections: ConnectionCount, idleTimeout: Duration) -> HTTPServerBuilder {
+    static func builder(connections: ConnectionCount, idleTimeout: Duration, logger: Logger) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            GuardedHTTP1Channel(responder: responder, connections: connections, idleTimeout: idleTimeout)
+            GuardedHTTP1Channel(responder: responder, connections: connections, idleTimeout: idleTimeout, logger: logger)
         }
     }
 }
@@ -98,7 +100,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     /// The whole refusal as HTTP/1.1 bytes: 503, `Retry-After`, an RFC 9457 body, and close.
     static func refusal(limit: Int) -> String {
         let problem = Problem(.tooManyConnections, "sagad already holds \(limit) connections (control.max_connections); retry shortly")
-        let body = (try? JSONEncoder().encode(problem)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let body = String(buffer: problem.encoded())
         return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
             + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
     }

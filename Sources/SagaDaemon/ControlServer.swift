@@ -7,7 +7,8 @@ import SagaSystemd
 import ServiceLifecycle
 
 /// The control API's listeners: the Unix socket (bound here, or inherited from systemd), and
-/// the optional TCP listener. All serve the same router.
+/// the optional TCP listener (behind a `TokenGate` when `http.token_file` is set). All serve
+/// the same router.
 enum ControlServer {
     /// The services that serve the API; `onReady` runs once the Unix socket accepts connections.
     static func services(
@@ -19,7 +20,8 @@ enum ControlServer {
             + settings.requestTimeout.components.attoseconds / 1_000_000_000_000_000), ordering: .relaxed)
         // One count for every listener: the limit is on sagad's descriptors, not per socket.
         let connections = ConnectionCount(limit: settings.maxConnections)
-        let server = GuardedHTTP1Channel.builder(connections: connections, idleTimeout: settings.requestTimeout)
+        let server = GuardedHTTP1Channel.builder(
+            connections: connections, idleTimeout: settings.requestTimeout, logger: daemon.logger)
         var services: [any Service] = []
         if let descriptor = try SocketActivation.inheritedListener(named: "control") {
             services.append(InheritedSocketServer(
@@ -34,10 +36,17 @@ enum ControlServer {
         }
         if let listen = configuration.control.httpListen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            services.append(Application(
-                router: router, server: server,
-                configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sagad"),
-                logger: daemon.logger))
+            let address = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sagad")
+            if let token = settings.httpToken {
+                services.append(Application(
+                    responder: TokenGate(token: token, next: router.buildResponder()), server: server,
+                    configuration: address, logger: daemon.logger))
+            } else {
+                daemon.logger.warning("the TCP listener asks for no token: any local user can use the whole API", metadata: [
+                    "listen": "\(listen)", "key": "http.token_file",
+                ])
+                services.append(Application(router: router, server: server, configuration: address, logger: daemon.logger))
+            }
         }
         return services
     }

@@ -58,6 +58,8 @@ public struct ControlSettings: Sendable, Equatable {
     /// `host:port` of an optional TCP listener; `nil` keeps it off.
     public var httpListen: String? = nil
     public var httpAllowRemote = false
+    /// The bearer token requests on the TCP listener must carry; `nil`: none is asked for.
+    public var httpToken: BearerToken? = nil
 
     public init() {}
 }

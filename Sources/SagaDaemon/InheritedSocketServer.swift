@@ -30,7 +30,7 @@ struct InheritedSocketServer: Service {
             }
             response.headers[.server] = "sagad"
             try await writer.write(response: response.head, body: response.body)
-        }, connections: connections, idleTimeout: idleTimeout)
+        }, connections: connections, idleTimeout: idleTimeout, logger: logger)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .bind(NIOBSDSocket.Handle(descriptor), serverBackPressureStrategy: nil) { channel in

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import MessageLog
 import NIOCore
+import NIOHTTP1
 import OrderService
 import SagaAPI
 import SagaMessaging
@@ -45,6 +46,9 @@ extension Problem {
             return storageProblem(error)
         case let error as Money.ParseError:
             return Problem(.validation, error.description)
+        case let error as HTTPParserError:
+            // A body that breaks HTTP/1 (a bad chunk size) fails while the handler reads it.
+            return from(error)
         case is NIOTooManyBytesError:
             return Problem(.payloadTooLarge, "the body exceeds \(ControlRouter.maxBodyBytes) bytes")
         case let error as HTTPError:
@@ -71,6 +75,14 @@ extension Problem {
         case nil:
             return Problem(.internalError, "the request could not be completed; see the daemon's log")
         }
+    }
+
+    /// The problem as its JSON body (keys sorted, as every answer of the API), for the
+    /// answers written below the router: connection refusals and parse errors.
+    func encoded() -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return ByteBuffer(bytes: (try? encoder.encode(self)) ?? Data("{}".utf8))
     }
 
     /// The `application/problem+json` response for `request`; an overload or a storage fault

@@ -104,6 +104,8 @@ func runSagad(_ arguments: [String], environment: [String: String], timeout: Dur
     process.executableURL = URL(fileURLWithPath: command[0])
     process.arguments = Array(command.dropFirst())
     var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+    // Where a coverage build writes its counters (`make test`), so that these runs count too.
+    base["LLVM_PROFILE_FILE"] = ProcessInfo.processInfo.environment["LLVM_PROFILE_FILE"]
     base.merge(environment) { _, new in new }
     process.environment = base
     let directory = NSTemporaryDirectory() + "sagad-run-\(UUID().uuidString.prefix(8))"

@@ -81,7 +81,10 @@ import Testing
         // Spawned outside Foundation's Process: the wrapper closes the descriptor Foundation
         // watches for the child's exit (see SpawnedChild).
         let activated = try SpawnedChild(
-            ["/usr/bin/systemd-socket-activate", "-l", socketPath, "--fdname=control", DaemonProcess.sagadPath] + daemon.arguments,
+            ["/usr/bin/systemd-socket-activate", "-l", socketPath, "--fdname=control"]
+                // The wrapper passes on only what it is told to: a coverage build's profile path too.
+                + (daemon.environment["LLVM_PROFILE_FILE"] != nil ? ["-E", "LLVM_PROFILE_FILE"] : [])
+                + [DaemonProcess.sagadPath] + daemon.arguments,
             environment: daemon.environment, outputPath: daemon.logPath)
         let deadline = ContinuousClock.now + .seconds(20)
         var reply: HTTPReply? = nil

@@ -24,10 +24,7 @@ enum UnixHTTPClient {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw UnixHTTPError(description: "socket: errno \(errno)") }
         defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        // Bounds `connect` too: on a Unix socket it waits while the listener's backlog is full.
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setTimeouts(fd, timeout)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -40,8 +37,37 @@ enum UnixHTTPClient {
         return try exchange(fd, method, target, body: body, headers: headers)
     }
 
+    /// The same over TCP to 127.0.0.1:`port` (the optional loopback listener).
+    static func request(
+        port: Int, _ method: String, _ target: String, body: Data? = nil,
+        headers: [String: String] = [:], timeout: TimeInterval = 30
+    ) throws -> HTTPReply {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw UnixHTTPError(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        setTimeouts(fd, timeout)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw UnixHTTPError(description: "connect 127.0.0.1:\(port): errno \(errno)") }
+        return try exchange(fd, method, target, body: body, headers: headers)
+    }
+
+    private static func setTimeouts(_ fd: Int32, _ timeout: TimeInterval) {
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        // Bounds `connect` too: on a Unix socket it waits while the listener's backlog is full.
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Sends one request on the connected socket `fd` and reads the answer until the server closes.
-    static func exchange(_ fd: Int32, _ method: String, _ target: String, body: Data?, headers: [String: String]) throws -> HTTPReply {
+    static func exchange(
+        _ fd: Int32, _ method: String, _ target: String, body: Data?, headers: [String: String]
+    ) throws -> HTTPReply {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: sagad\r\nConnection: close\r\n"
         var allHeaders = headers
         if let body {
