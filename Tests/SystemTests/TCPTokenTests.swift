@@ -13,7 +13,7 @@ import Testing
         let tokenFile = directory + "/token"
         try (Self.secret + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenFile)
-        let port = TCPListenerTests().freePort()
+        let port = LoopbackHTTPClient.freePort()
         let daemon = DaemonProcess(settings: ["http.listen": "127.0.0.1:\(port)", "http.token_file": tokenFile])
         defer { daemon.cleanUp() }
         try await daemon.start()
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func withoutATokenTheListenerWarnsAndAMissingFileStopsSagad() async throws {
-        let port = TCPListenerTests().freePort()
+        let port = LoopbackHTTPClient.freePort()
         let open = DaemonProcess(settings: ["http.listen": "127.0.0.1:\(port)"])
         defer { open.cleanUp() }
         try await open.start()
