@@ -12,6 +12,19 @@ import Testing
         #expect(LogSyncKind(path: "/s/data/log/lost-records.json.tmp") == .other)
     }
 
+    /// Regression: the observer's function value, held directly in the lock, was re-wrapped
+    /// in two more thunks by every sync, so the n-th sync walked ~2n of them (100k syncs: about
+    /// 10^10 calls). Held in a class, each call costs the same; the bound is generous on purpose.
+    @Test func theNthSyncCostsNoMoreThanTheFirst() {
+        let calls = Mutex(0)
+        LogSyncObserver.install { kind, _ in if kind == .directory { calls.withLock { $0 += 1 } } }
+        defer { LogSyncObserver.install(nil) }
+        let started = ContinuousClock.now
+        for _ in 0..<100_000 { LogSyncObserver.timed(.directory) {} }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(calls.withLock { $0 } >= 100_000)
+    }
+
     @Test func everySyncUnderAlwaysReachesTheObserver() async throws {
         let seen = Mutex<[LogSyncKind: Int]>([:])
         // Other suites' logs sync meanwhile too, so only lower bounds are checked.
