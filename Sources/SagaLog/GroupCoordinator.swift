@@ -31,8 +31,7 @@ final class GroupCoordinator: Sendable {
         for file in try FileSystem.list(directory) where file.hasSuffix(".offsets") {
             let name = String(file.dropLast(".offsets".count))
             let store = try OffsetStore(
-                group: name, path: directory + "/" + file,
-                syncEachCommit: false, logger: logger)
+                group: name, path: directory + "/" + file, logger: logger)
             lost += try Self.clampCommitted(store, topics: topics, logger: logger)
             groups[name] = ConsumerGroup(name: name, offsets: store)
         }
@@ -95,8 +94,7 @@ final class GroupCoordinator: Sendable {
             if state.closed { throw SagaLogError.logClosed }
             if let group = state.groups[name] { return group }
             let store = try OffsetStore(
-                group: name, path: directory + "/" + name + ".offsets",
-                syncEachCommit: false, logger: logger)
+                group: name, path: directory + "/" + name + ".offsets", logger: logger)
             try FileSystem.syncDirectory(directory)
             let group = ConsumerGroup(name: name, offsets: store)
             state.groups[name] = group

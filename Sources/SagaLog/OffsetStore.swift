@@ -7,14 +7,13 @@ import Synchronization
 /// the latest offset per partition; a torn last entry is dropped. When the journal grows
 /// long it is rewritten with one entry per partition (write, sync, rename).
 ///
-/// The log's writer commits without a sync (`syncEachCommit` false) and syncs the journal on
-/// its own schedule (`syncWritten`): a commit survives a crash of the process at once and a
+/// A commit is written without a sync; the log's writer syncs the journal on its own schedule
+/// (`syncWritten`): a commit survives a crash of the process at once and a
 /// power loss once synced. What a power loss takes back is re-read (delivery is at least once);
 /// `syncedOffsets` is what a power loss cannot take back, which is what retention may trust.
 final class OffsetStore: Sendable {
     let group: String
     let path: String
-    private let syncEachCommit: Bool
     private let state: Mutex<State>
 
     private struct State: @unchecked Sendable {
@@ -43,10 +42,9 @@ final class OffsetStore: Sendable {
     }
 
     /// Opens (creating) the journal and replays it.
-    init(group: String, path: String, syncEachCommit: Bool, logger: Logger) throws {
+    init(group: String, path: String, logger: Logger) throws {
         self.group = group
         self.path = path
-        self.syncEachCommit = syncEachCommit
         let file = try SystemFile.open(path, create: true)
         let bytes = try file.read(count: Int(try file.size()), at: 0)
         var offsets: [TopicPartition: Int64] = [:]
@@ -97,7 +95,7 @@ final class OffsetStore: Sendable {
         }
     }
 
-    /// Stores `offsets` durably (synced when the log's policy is `always`) in one write.
+    /// Writes `offsets` in one write, unsynced until `syncWritten` (a compaction syncs at once).
     func commit(_ offsets: [TopicPartition: Int64]) throws {
         guard !offsets.isEmpty else { return }
         var bytes: [UInt8] = []
@@ -113,7 +111,6 @@ final class OffsetStore: Sendable {
             }
             do {
                 try bytes.withUnsafeBytes { (raw) in try state.file.write(raw, at: state.size) }
-                if syncEachCommit { try state.file.sync() }
             } catch {
                 try? state.file.truncate(to: state.size)
                 throw error
@@ -121,7 +118,7 @@ final class OffsetStore: Sendable {
             state.size += Int64(bytes.count)
             state.entries += offsets.count
             state.offsets.merge(offsets) { $1 }
-            if syncEachCommit { state.synced.merge(offsets) { $1 } } else { state.dirty = true }
+            state.dirty = true
         }
     }
 

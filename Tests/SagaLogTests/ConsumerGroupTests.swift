@@ -205,7 +205,7 @@ extension ConsumerGroupTests {
         let path = dir.path + "/g.offsets"
         let key = TopicPartition(topic: "orders", partition: 2)
         let other = TopicPartition(topic: "orders", partition: 0)
-        var store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        var store = try OffsetStore(group: "g", path: path, logger: quietLogger)
         try store.commit([key: 5])
         try store.commit([key: 9, other: 1])
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! UInt64
@@ -221,15 +221,15 @@ extension ConsumerGroupTests {
             try file.truncate(atOffset: size - UInt64(damage.dropFirst(4))!)
         }
         try file.close()
-        store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        store = try OffsetStore(group: "g", path: path, logger: quietLogger)
         #expect(store.offsets == [key: 5, other: 1])
         // The damaged bytes are gone from the file, and the journal carries on after the good entries.
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! UInt64 == lastEntry)
         try store.commit([key: 7])
-        store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        store = try OffsetStore(group: "g", path: path, logger: quietLogger)
         #expect(store.offsets == [key: 7, other: 1])
         try store.replaceAll([key: 3])
-        store = try OffsetStore(group: "g", path: path, syncEachCommit: true, logger: quietLogger)
+        store = try OffsetStore(group: "g", path: path, logger: quietLogger)
         #expect(store.offsets == [key: 3])
     }
 
@@ -238,7 +238,7 @@ extension ConsumerGroupTests {
     @Test func unsyncedCommitsAreNotTrustedUntilSynced() throws {
         let dir = TemporaryDirectory()
         let key = TopicPartition(topic: "t", partition: 0)
-        let store = try OffsetStore(group: "g", path: dir.path + "/g.offsets", syncEachCommit: false, logger: quietLogger)
+        let store = try OffsetStore(group: "g", path: dir.path + "/g.offsets", logger: quietLogger)
         try store.commit([key: 4])
         try store.commit([key: 9])
         #expect(store.offsets == [key: 9])
@@ -253,10 +253,10 @@ extension ConsumerGroupTests {
         let dir = TemporaryDirectory()
         let path = dir.path + "/g.offsets"
         let key = TopicPartition(topic: "t", partition: 0)
-        let store = try OffsetStore(group: "g", path: path, syncEachCommit: false, logger: quietLogger)
+        let store = try OffsetStore(group: "g", path: path, logger: quietLogger)
         for offset in 1...10_050 { try store.commit([key: Int64(offset)]) }
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(size < 100 * 23)
-        #expect(try OffsetStore(group: "g", path: path, syncEachCommit: false, logger: quietLogger).offset(for: key) == 10_050)
+        #expect(try OffsetStore(group: "g", path: path, logger: quietLogger).offset(for: key) == 10_050)
     }
 }

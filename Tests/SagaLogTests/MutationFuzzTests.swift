@@ -108,7 +108,7 @@ import Testing
         for round in 0..<300 {
             // Commit a few rounds, remembering the state after each entry written.
             try? FileManager.default.removeItem(atPath: path)
-            let store = try OffsetStore(group: "g", path: path, syncEachCommit: false, logger: quietLogger)
+            let store = try OffsetStore(group: "g", path: path, logger: quietLogger)
             var states: [[TopicPartition: Int64]] = [[:]]
             for _ in 0..<Int.random(in: 1...8, using: &random) {
                 let key = TopicPartition(topic: "t\(Int.random(in: 0...2, using: &random))", partition: Int.random(in: 0...3, using: &random))
@@ -122,7 +122,7 @@ import Testing
             for _ in 0..<4 {
                 inputs += 1
                 try Data(Self.mutate([UInt8](original), &random)).write(to: URL(fileURLWithPath: path))
-                let reopened = try OffsetStore(group: "g", path: path, syncEachCommit: false, logger: quietLogger)
+                let reopened = try OffsetStore(group: "g", path: path, logger: quietLogger)
                 // Entries are checked one by one: what comes back is the state after some
                 // prefix of the commits, never a value that was not committed.
                 #expect(states.contains(reopened.offsets), "round \(round): recovered \(reopened.offsets)")
