@@ -2,7 +2,6 @@ import Logging
 import SagaSystemd
 import ServiceLifecycle
 import Synchronization
-import UnixSignals
 
 /// SIGHUP: re-reads the configuration file and environment, applies the keys declared
 /// reloadable (log level, fulfillment work, order limits) and logs every change; keys that need
@@ -17,9 +16,10 @@ struct ConfigurationReloader: Service {
     let notifier: SystemdNotifier
     let load: @Sendable () async throws(ConfigurationError) -> DaemonConfiguration
     let current: CurrentConfiguration
+    /// SIGHUPs, from ``ProcessSignals``.
+    let hangups: AsyncStream<Void>
 
     func run() async throws {
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in hangups {
                 await reload()

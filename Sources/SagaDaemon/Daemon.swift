@@ -94,10 +94,19 @@ public enum Daemon {
             return ExitCode.failure.rawValue
         }
 
+        let signals: ProcessSignals
+        do {
+            signals = try ProcessSignals.install(logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            try? runtime.close()
+            return ExitCode.failure.rawValue
+        }
         var services: [any Service] = [
             SagaRuntimeService(daemon: daemon),
             MaintenanceService(daemon: daemon, notifier: notifier),
-            ConfigurationReloader(daemon: daemon, notifier: notifier, load: reload, current: current),
+            ConfigurationReloader(daemon: daemon, notifier: notifier, load: reload, current: current,
+                                  hangups: signals.hangups),
         ]
         if let watchdog = try? SystemdWatchdog(notifier: notifier, logger: logger, livenessCheck: {
             await daemon.livenessChecks().values.allSatisfy { $0 == "ok" }
@@ -107,11 +116,11 @@ public enum Daemon {
         services += servers
         services.append(ShutdownAnnouncer(daemon: daemon, notifier: notifier))
 
-        SecondSignal.install(logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            gracefulShutdownSignals: [],
             logger: logger))
+        signals.onFirstStop { Task { await group.triggerGracefulShutdown() } }
         do {
             try await group.run()
         } catch {
@@ -135,33 +144,6 @@ enum StateDirectory {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         try FileManager.default.removeItem(atPath: probe)
-    }
-}
-
-/// A second SIGTERM or SIGINT during a graceful shutdown stops the process at once. Nothing
-/// acknowledged is lost (it is durable); the next start recovers as after a crash.
-enum SecondSignal {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-
-    static func install(logger: Logger) {
-        let count = Counter()
-        for number in [SIGTERM, SIGINT] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if count.increment() >= 2 {
-                    logger.warning("second stop signal: exiting now without draining")
-                    exit(1)
-                }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func increment() -> Int { lock.withLock { value += 1; return value } }
     }
 }
 
