@@ -26,6 +26,7 @@ let concurrency = Int(option("--concurrency", "64")) ?? 64
 try? FileManager.default.removeItem(atPath: root)
 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
 
+MemoryTrim.keepFreedMemory()  // as sagad does
 var logger = Logger(label: "saga-bench")
 logger.logLevel = .warning
 var settings = SagaRuntime.Settings(stateDirectory: root)

@@ -50,6 +50,7 @@ struct SagadCommand: AsyncParsableCommand {
             return
         }
         Daemon.bootstrapLogging(level: configuration.loggingLevel)
+        MemoryTrim.keepFreedMemory()
         let code = await Daemon.run(configuration: configuration, reload: load)
         if code != 0 { throw ExitCode(code) }
     }
