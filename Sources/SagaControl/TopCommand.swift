@@ -74,8 +74,8 @@ struct TopCommand: DaemonCommand {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "HH:mm:ss"
         let clock = formatter.string(from: Date())
-        return TopFrame(previous: previous, current: current, source: source, clock: clock, width: TerminalScreen.isAvailable && !once
-                        ? TerminalScreen.size.columns : 80)
+        let width = TerminalScreen.isAvailable && !once ? TerminalScreen.size.columns : 80
+        return TopFrame(previous: previous, current: current, source: source, clock: clock, period: interval, width: width)
     }
 
     private func scrape(_ session: DaemonSession) async throws -> MetricsSample {

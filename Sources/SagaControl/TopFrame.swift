@@ -23,12 +23,15 @@ struct TopFrame {
     /// What the first line names (the socket), and the wall-clock time shown beside it.
     var source: String
     var clock: String
+    /// Seconds between redraws, as the user asked for them.
+    var period: Double = 1
     /// Lines longer than this are cut; the frame is laid out for 80 columns.
     var width = 80
 
     /// The frame's lines, none longer than `width`.
     func lines() -> [String] {
-        var lines = ["sagad top  \(source)", "  every 1s, rates over \(interval.map { String(format: "%.1fs", $0) } ?? "-")  \(clock)", ""]
+        let rates = interval.map { String(format: "%.1fs", $0) } ?? "-"
+        var lines = ["sagad top  \(source)", "  every \(String(format: "%g", period))s, rates over \(rates)  \(clock)", ""]
         let created = rate(Metric.ordersCreated, ["outcome": "accepted"])
         let finished = rate(Metric.ordersTerminal, ["status": "finished"])
         let failed = rate(Metric.ordersTerminal, ["status": "failed"])

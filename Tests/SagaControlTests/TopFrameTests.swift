@@ -51,6 +51,9 @@ import Testing
     @Test func theFrameShowsRatesInFlightLatencyBacklogDeadLettersAndLag() {
         let lines = TopFrame(previous: Self.before, current: Self.after, source: "/run/sagad/sagad.sock", clock: "12:00:00").lines()
         #expect(lines[0] == "sagad top  /run/sagad/sagad.sock")
+        #expect(lines[1] == "  every 1s, rates over 2.0s  12:00:00")
+        let slow = TopFrame(previous: Self.before, current: Self.after, source: "s", clock: "c", period: 2.5).lines()
+        #expect(slow[1] == "  every 2.5s, rates over 2.0s  c")
         #expect(lines.contains("Orders/s     created 10.0   finished 10.0   failed 1.0"))
         #expect(lines.contains("             canceled 0.0   refunded 0.0   refused (overload) 0.0"))
         #expect(lines.contains("In flight    created 3   processing 5"))
