@@ -8,6 +8,8 @@ public struct TraceContext: Sendable, Hashable {
     public let spanID: String
     /// The trace flags; only the sampled bit (0x01) is defined for version 00 and kept.
     public let flags: UInt8
+    /// The `traceparent` value, always version 00; made once, as every hop writes it.
+    public let header: String
 
     /// The record header and HTTP header name.
     public static let headerName = "traceparent"
@@ -15,9 +17,7 @@ public struct TraceContext: Sendable, Hashable {
     /// A context from its parts, or nil when they break the spec's rules.
     public init?(traceID: String, spanID: String, flags: UInt8) {
         guard Self.isHex(traceID, count: 32), Self.isHex(spanID, count: 16) else { return nil }
-        self.traceID = traceID
-        self.spanID = spanID
-        self.flags = flags & 0x01
+        self.init(uncheckedTraceID: traceID, spanID: spanID, flags: flags & 0x01)
     }
 
     /// Parses a `traceparent` value as the spec's section 4 asks of a receiver: version 00
@@ -52,13 +52,11 @@ public struct TraceContext: Sendable, Hashable {
         TraceContext(uncheckedTraceID: traceID, spanID: Self.hex(RandomBits.nonZero()), flags: flags)
     }
 
-    /// The `traceparent` value, always version 00.
-    public var header: String { "00-\(traceID)-\(spanID)-\(flags == 0 ? "00" : "01")" }
-
     private init(uncheckedTraceID: String, spanID: String, flags: UInt8) {
         traceID = uncheckedTraceID
         self.spanID = spanID
         self.flags = flags
+        header = "00-" + uncheckedTraceID + "-" + spanID + (flags == 0 ? "-00" : "-01")
     }
 
     private static func hex(_ word: UInt64) -> String {
