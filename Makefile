@@ -7,8 +7,9 @@ STATE_DIR ?= ./var
 APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 # For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl;
 # gdb prints the test process's threads if a run overstays its time limit; python3-venv holds
-# schemathesis (from PyPI), which fuzzes the API against openapi.yaml.
-TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv
+# schemathesis (from PyPI), which fuzzes the API against openapi.yaml; tmux runs `sagactl top` in a
+# pane the tests type into and read, as a person sees it.
+TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test swift-tests coverage build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring

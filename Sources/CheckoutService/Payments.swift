@@ -48,7 +48,7 @@ enum Payments {
             arguments: [SortableID.make(), orderID, account, reason == nil ? "successful" : "failed", amount, reason, now, now])
         try Outbox.enqueue(SagaEvent(
             type: reason == nil ? .checkoutSuccessful : .checkoutFailed, orderID: orderID, accountID: account,
-            amountCents: amount, reason: reason), in: db)
+            amountCents: amount, reason: reason, trace: event.trace?.child()), in: db)
     }
 
     /// Records a balance change in `payment_movements`, in the transaction that made it; the
@@ -83,6 +83,6 @@ enum Payments {
         try journal(.refund, orderID: orderID, account: account, amount: amount, in: db)
         try Outbox.enqueue(SagaEvent(
             type: .checkoutRefunded, orderID: orderID, accountID: account, amountCents: amount,
-            reason: event.type.rawValue), in: db)
+            reason: event.type.rawValue, trace: event.trace?.child()), in: db)
     }
 }

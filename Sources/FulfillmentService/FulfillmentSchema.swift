@@ -28,5 +28,7 @@ extension ServiceSchema {
             "CREATE INDEX notifications_order ON notifications(order_id)",
         ]),
         .messaging,
+        // The trace context of the order_processing event, for the outcome's event.
+        .sql("fulfillments traceparent", ["ALTER TABLE fulfillments ADD COLUMN traceparent TEXT"]),
     ])
 }

@@ -65,10 +65,10 @@ public actor FulfillmentService: SagaParticipant {
         case .orderProcessing:
             try db.executeCached(
                 """
-                    INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at)
-                    VALUES (?, ?, 'pending', ?, ?)
+                    INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at, traceparent)
+                    VALUES (?, ?, 'pending', ?, ?, ?)
                     """,
-                arguments: [SortableID.make(), event.orderID, now, now])
+                arguments: [SortableID.make(), event.orderID, now, now, event.trace?.header])
         case .orderFinished, .orderFailed, .orderCanceled:
             let (kind, message): (String, String) = switch event.type {
             case .orderFinished: ("finished", "Your order \(event.orderID) has been fulfilled.")
@@ -136,19 +136,30 @@ public actor FulfillmentService: SagaParticipant {
         while !Task.isCancelled {
             do {
                 try await host.writer.write { db in
-                    try db.executeCached(
-                        "UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'",
+                    // RETURNING hands back the order's trace context in the same statement.
+                    guard let row = try Row.fetchOne(
+                        db.cachedStatement(sql: """
+                            UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
+                            RETURNING traceparent
+                            """),
                         arguments: [failed ? "failed" : "successful", failed ? "fulfillment failed" : nil, nowMillis(), orderID])
-                    guard db.changesCount == 1 else { return }
+                    else { return }
+                    let trace = (row["traceparent"] as String?).flatMap(TraceContext.init(header:))
                     try Outbox.enqueue(SagaEvent(
                         type: failed ? .fulfillFailed : .fulfillSuccessful, orderID: orderID,
-                        reason: failed ? "fulfillment failed" : nil), in: db)
+                        reason: failed ? "fulfillment failed" : nil, trace: trace?.child()), in: db)
                 }
                 host.relay.wake()
                 return
             } catch {
                 attempt += 1
-                logger.error("cannot record fulfillment outcome; retrying", metadata: ["order": "\(orderID)", "error": "\(error)"])
+                var metadata: Logger.Metadata = ["order": "\(orderID)", "error": "\(error)"]
+                if let trace = try? await database.read({ db in
+                    try String.fetchOne(db, sql: "SELECT traceparent FROM fulfillments WHERE order_id = ?", arguments: [orderID])
+                }).flatMap(TraceContext.init(header:)) {
+                    metadata["trace_id"] = "\(trace.traceID)"
+                }
+                logger.error("cannot record fulfillment outcome; retrying", metadata: metadata)
                 try? await Task.sleep(for: .milliseconds(min(5000, 50 << min(attempt, 7))))
             }
         }

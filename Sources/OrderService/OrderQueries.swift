@@ -1,4 +1,5 @@
 import GRDB
+import SagaMessaging
 
 /// Reads of orders.sqlite, shared by the service's queries and its transactions.
 enum OrderQueries {
@@ -12,6 +13,12 @@ enum OrderQueries {
             ).map { StatusChange(status: OrderStatus(rawValue: $0["status"]) ?? .created, atMillis: $0["at"], reason: $0["reason"]) }
         }
         return view
+    }
+
+    /// The trace context order `id` was placed in (nil for orders from before it was kept).
+    static func trace(of id: String, in db: Database) throws -> TraceContext? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT traceparent FROM orders WHERE id = ?"), arguments: [id])
+            .flatMap(TraceContext.init(header:))
     }
 
     static func list(status: OrderStatus?, limit: Int, after: String?, in db: Database) throws -> [OrderView] {

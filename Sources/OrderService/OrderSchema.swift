@@ -37,5 +37,7 @@ extension ServiceSchema {
             """,
         ]),
         .messaging,
+        // The W3C trace context the order was placed in (given with the request or started here).
+        .sql("orders traceparent", ["ALTER TABLE orders ADD COLUMN traceparent TEXT"]),
     ])
 }

@@ -39,8 +39,9 @@ public actor OrderService: SagaParticipant {
         try await place(amountCents: amountCents, accountID: accountID, idempotencyKey: idempotencyKey).order
     }
 
-    /// `placeOrder`, also telling whether the idempotency key returned an earlier order.
-    public func place(amountCents: Int64?, accountID: String?, idempotencyKey: String?) async throws
+    /// `placeOrder`, also telling whether the idempotency key returned an earlier order. The
+    /// order is kept with `trace` (a new trace when nil), and its events carry it.
+    public func place(amountCents: Int64?, accountID: String?, idempotencyKey: String?, trace: TraceContext? = nil) async throws
         -> (order: OrderView, replayed: Bool)
     {
         if let amountCents, amountCents <= 0 || amountCents > Money.maximumCents {
@@ -54,6 +55,7 @@ public actor OrderService: SagaParticipant {
         let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
         let limit = settings.maxInFlight
         let id = SortableID.make()
+        let trace = trace ?? TraceContext.newTrace()
         let outcome: (OrderView, replayed: Bool) = try await host.writer.write { db in
             if let key = idempotencyKey,
                let row = try Row.fetchOne(
@@ -69,15 +71,19 @@ public actor OrderService: SagaParticipant {
             }
             let now = nowMillis()
             try db.executeCached(
-                "INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?)",
-                arguments: [id, account, amount, now, now])
+                """
+                INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at, traceparent)
+                VALUES (?, ?, ?, 'created', ?, ?, ?)
+                """,
+                arguments: [id, account, amount, now, now, trace.header])
             try OrderTransitions.recordHistory(id, status: .created, reason: "order placed", at: now, in: db)
             if let key = idempotencyKey {
                 try db.executeCached(
                     "INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [key, id, fingerprint, now])
             }
-            try Outbox.enqueue(SagaEvent(type: .orderPending, orderID: id, accountID: account, amountCents: amount), in: db)
+            try Outbox.enqueue(SagaEvent(
+                type: .orderPending, orderID: id, accountID: account, amountCents: amount, trace: trace.child()), in: db)
             return (OrderView(id: id, status: .created, amountCents: amount, accountID: account,
                               createdAtMillis: now, updatedAtMillis: now, history: nil), false)
         }
@@ -96,7 +102,7 @@ public actor OrderService: SagaParticipant {
                 guard try OrderTransitions.move(id, from: .created, to: .canceled, reason: "canceled by request", in: db) else {
                     throw OrderError.cannotCancel(id: id, status: try OrderTransitions.status(of: id, in: db) ?? status)
                 }
-                try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: id), in: db)
+                try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: id, trace: try OrderQueries.trace(of: id, in: db)?.child()), in: db)
             case .canceled:
                 break
             default:
@@ -118,6 +124,17 @@ public actor OrderService: SagaParticipant {
             throw OrderError.notFound(id)
         }
         return view
+    }
+
+    /// The order with the events each service handled for it (its saga's timeline) and the
+    /// trace context it was placed in; nil trace for orders from before traces were kept.
+    public func timeline(_ id: String) async throws -> (order: OrderView, trace: TraceContext?) {
+        let found = try await database.read { db -> (OrderView, TraceContext?)? in
+            guard let order = try OrderQueries.order(id, withHistory: true, in: db) else { return nil }
+            return (order, try OrderQueries.trace(of: id, in: db))
+        }
+        guard let found else { throw OrderError.notFound(id) }
+        return found
     }
 
     /// Orders by creation, optionally of one status, after the id `after` (exclusive).

@@ -4,7 +4,8 @@ import SagaMessaging
 
 /// Status changes of orders, each a conditional update (`… WHERE status = ?`) so that a late,
 /// duplicate or racing event never overwrites a status it did not expect. Runs inside the
-/// caller's transaction; the events a change causes go to the outbox in the same transaction.
+/// caller's transaction; the events a change causes go to the outbox in the same transaction,
+/// in the trace of the event that caused them (each with a span of its own).
 enum OrderTransitions {
     /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
     static func move(_ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Database) throws -> Bool {
@@ -47,7 +48,8 @@ enum OrderTransitions {
         case .checkoutSuccessful:
             if try move(id, from: .created, to: .processing, reason: "payment captured", in: db) {
                 try Outbox.enqueue(SagaEvent(
-                    type: .orderProcessing, orderID: id, accountID: event.accountID, amountCents: event.amountCents), in: db)
+                    type: .orderProcessing, orderID: id, accountID: event.accountID, amountCents: event.amountCents,
+                    trace: event.trace?.child()), in: db)
             } else if try status(of: id, in: db) == .canceled {
                 // Cancel won the race: checkout refunds when it sees order_canceled.
                 try recordHistory(id, status: .canceled, reason: "payment captured after cancel; refund pending",
@@ -55,15 +57,15 @@ enum OrderTransitions {
             }
         case .checkoutFailed:
             if try move(id, from: .created, to: .failed, reason: event.reason ?? "payment failed", in: db) {
-                try Outbox.enqueue(SagaEvent(type: .orderFailed, orderID: id, reason: event.reason), in: db)
+                try Outbox.enqueue(SagaEvent(type: .orderFailed, orderID: id, reason: event.reason, trace: event.trace?.child()), in: db)
             }
         case .fulfillSuccessful:
             if try move(id, from: .processing, to: .finished, reason: "fulfilled", in: db) {
-                try Outbox.enqueue(SagaEvent(type: .orderFinished, orderID: id), in: db)
+                try Outbox.enqueue(SagaEvent(type: .orderFinished, orderID: id, trace: event.trace?.child()), in: db)
             }
         case .fulfillFailed:
             if try move(id, from: .processing, to: .failed, reason: event.reason ?? "fulfillment failed", in: db) {
-                try Outbox.enqueue(SagaEvent(type: .orderFailed, orderID: id, reason: event.reason), in: db)
+                try Outbox.enqueue(SagaEvent(type: .orderFailed, orderID: id, reason: event.reason, trace: event.trace?.child()), in: db)
             }
         case .checkoutRefunded:
             if try !move(id, from: .failed, to: .refunded, reason: "payment refunded", in: db),

@@ -3,7 +3,7 @@ import Foundation
 /// Every operation of openapi.yaml, named by its `operationId`: the one route table that the
 /// daemon registers its handlers from and sagactl builds its requests from.
 public enum APIOperation: String, CaseIterable, Sendable {
-    case createOrder, listOrders, getOrder, cancelOrder
+    case createOrder, listOrders, getOrder, cancelOrder, getOrderTimeline
     case createAccount, listAccounts, getAccount, deposit, getLedger
     case listNotifications
     case listTopics, peekRecords
@@ -29,6 +29,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .listOrders: (.get, "/v1/orders")
         case .getOrder: (.get, "/v1/orders/{id}")
         case .cancelOrder: (.post, "/v1/orders/{id}/cancel")
+        case .getOrderTimeline: (.get, "/v1/orders/{id}/timeline")
         case .createAccount: (.post, "/v1/accounts")
         case .listAccounts: (.get, "/v1/accounts")
         case .getAccount: (.get, "/v1/accounts/{id}")

@@ -62,7 +62,7 @@ struct AnyCodingKey: CodingKey {
 /// Every body type of the API, for the conformance test against openapi.yaml.
 public enum APISchemas {
     public static let all: [any APISchema.Type] = [
-        OrderRequest.self, Order.self, StatusChange.self, OrderPage.self,
+        OrderRequest.self, Order.self, StatusChange.self, OrderPage.self, OrderTimeline.self, TimelineEvent.self,
         AccountRequest.self, DepositRequest.self, Account.self, AccountList.self,
         LedgerAccount.self, Ledger.self, LedgerTotals.self, LostRecordRange.self, LostRecordList.self,
         OrderNotification.self, NotificationList.self,

@@ -14,11 +14,12 @@ struct OrderCommand: ParsableCommand {
             Examples:
               sagactl order create --amount 12.34 --account alice
               sagactl order watch <id>
+              sagactl order trace <id>
               sagactl order list --status failed --all
             """,
         subcommands: [
             OrderCreateCommand.self, OrderGetCommand.self, OrderListCommand.self,
-            OrderCancelCommand.self, OrderWatchCommand.self,
+            OrderCancelCommand.self, OrderWatchCommand.self, OrderTraceCommand.self,
         ]
     )
 }

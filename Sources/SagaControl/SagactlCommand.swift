@@ -19,7 +19,7 @@ public struct SagactlCommand: AsyncParsableCommand {
         subcommands: [
             OrderCommand.self, AccountCommand.self, LedgerCommand.self, NotificationsCommand.self, TopicsCommand.self,
             GroupsCommand.self, GroupCommand.self, LogCommand.self, TailCommand.self, DeadLetterCommand.self,
-            HealthCommand.self, BenchCommand.self,
+            HealthCommand.self, TopCommand.self, BenchCommand.self,
         ]
     )
 

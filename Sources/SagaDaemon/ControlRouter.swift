@@ -29,6 +29,7 @@ enum ControlRouter {
             case .listOrders: orders.list
             case .getOrder: orders.get
             case .cancelOrder: orders.cancel
+            case .getOrderTimeline: orders.timeline
             case .listNotifications: orders.notifications
             case .createAccount: accounts.create
             case .listAccounts: accounts.list

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import OrderService
 import SagaAPI
+import SagaMessaging
 
 /// `/v1/orders…` and `/v1/notifications`: place, read (with long polls), list and cancel
 /// orders; read the notifications.
@@ -17,8 +18,13 @@ struct OrderRoutes: Sendable {
         if let key, key.isEmpty || key.count > 200 {
             throw Problem(.validation, "Idempotency-Key must be 1 to 200 characters")
         }
+        // W3C Trace Context: a traceparent that does not parse is ignored and a new trace started.
+        let trace = request.headers[.traceparent].flatMap(TraceContext.init(header:)) ?? TraceContext.newTrace()
         let (order, replayed) = try await orders.place(
-            amountCents: try body.amount?.requireCents(), accountID: body.accountID, idempotencyKey: key)
+            amountCents: try body.amount?.requireCents(), accountID: body.accountID, idempotencyKey: key, trace: trace)
+        if !replayed {
+            daemon.logger.debug("order placed", metadata: ["order": "\(order.id)", "trace_id": "\(trace.traceID)"])
+        }
         return try ControlRouter.json(Order(order), status: .created, headers: replayed ? [.idempotentReplayed: "true"] : [:])
     }
 
@@ -60,6 +66,18 @@ struct OrderRoutes: Sendable {
         }
     }
 
+    /// The order's saga event by event, from each service's inbox (by the order's index).
+    @Sendable func timeline(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try context.parameters.decoded("id")
+        let (order, trace) = try await orders.timeline(id)
+        var handled: [(service: String, event: HandledEvent)] = []
+        for participant in daemon.runtime.participants {
+            let host = participant.host
+            handled += try await host.handledEvents(orderID: id).map { (host.name, $0) }
+        }
+        return try ControlRouter.json(OrderTimeline(order, trace: trace, handled: handled))
+    }
+
     @Sendable func cancel(_ request: Request, _ context: Context) async throws -> Response {
         try ControlRouter.json(Order(try await orders.cancel(try context.parameters.decoded("id"))))
     }
@@ -75,4 +93,5 @@ struct OrderRoutes: Sendable {
 extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
+    static let traceparent = Self("traceparent")!
 }

@@ -60,10 +60,13 @@ public struct DeadLetterQueue: Sendable {
             }
         }
         Counter(label: SagaMetrics.deadLetters, dimensions: [("topic", record.topic)]).increment()
-        logger.error("record dead-lettered", metadata: [
+        var metadata: Logger.Metadata = [
             "group": "\(headers.group)", "topic": "\(record.topic)", "offset": "\(record.offset)",
             "attempts": "\(headers.attempts)", "error": "\(headers.error)",
-        ])
+            "order": "\(String(decoding: record.key, as: UTF8.self))",
+        ]
+        if let trace = EventCodec.trace(of: record) { metadata["trace_id"] = "\(trace.traceID)" }
+        logger.error("record dead-lettered", metadata: metadata)
         return true
     }
 

@@ -136,11 +136,11 @@ public final class EventConsumer: Sendable {
         }
         guard !decoded.isEmpty else { return [] }
         let handler = self.handler
-        let events = decoded.map(\.1)
+        let batch = decoded
         do {
             let applied = try await writer.write { db -> [SagaEvent] in
                 var applied: [SagaEvent] = []
-                for event in events where try Inbox.markProcessed(event, in: db) {
+                for (record, event) in batch where try Inbox.markProcessed(event, from: record, in: db) {
                     try handler(event, db)
                     applied.append(event)
                 }
@@ -187,7 +187,7 @@ public final class EventConsumer: Sendable {
             if Task.isCancelled { return .interrupted }
             do {
                 let took = try await writer.write { db -> Bool in
-                    guard try Inbox.markProcessed(event, in: db) else { return false }
+                    guard try Inbox.markProcessed(event, from: record, in: db) else { return false }
                     try handler(event, db)
                     return true
                 }
@@ -203,7 +203,7 @@ public final class EventConsumer: Sendable {
                         faultLogged = .now
                         logger.error("storage fault: waiting it out, the event is not dead-lettered", metadata: [
                             "group": "\(group)", "event": "\(event.id)", "error": "\(error)",
-                        ])
+                        ].merging(event.logMetadata) { $1 })
                     }
                     continue
                 }
@@ -213,7 +213,7 @@ public final class EventConsumer: Sendable {
                 logger.warning("handler failed", metadata: [
                     "group": "\(group)", "event": "\(event.id)", "type": "\(event.type.rawValue)",
                     "attempt": "\(attempt - 1)", "error": "\(error)",
-                ])
+                ].merging(event.logMetadata) { $1 })
             }
         }
         return await deadLetter(record, error: lastError, attempts: retry.maxAttempts) ? .deadLettered : .interrupted
@@ -227,13 +227,28 @@ public final class EventConsumer: Sendable {
 
     private func recordHandled(_ events: [SagaEvent]) {
         let now = nowMillis()
+        let traced = logger.logLevel <= .debug
         for event in events {
+            if traced {
+                logger.debug("event applied", metadata: [
+                    "group": "\(group)", "event": "\(event.id)", "type": "\(event.type.rawValue)",
+                ].merging(event.logMetadata) { $1 })
+            }
             let (handled, latency) = metrics[event.type] ?? (
                 Counter(label: SagaMetrics.eventsHandled, dimensions: [("service", service), ("type", event.type.rawValue)]),
                 Timer(label: SagaMetrics.stepLatency, dimensions: [("step", event.type.rawValue)]))
             handled.increment()
             latency.recordMilliseconds(max(0, now - event.occurredAtMillis))
         }
+    }
+}
+
+extension SagaEvent {
+    /// What every log line about this event's order carries: the order id and its trace id.
+    public var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["order": "\(orderID)"]
+        if let trace { metadata["trace_id"] = "\(trace.traceID)" }
+        return metadata
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MessageLog
 
 /// The transactional outbox: a service writes its state change and the events it causes in
 /// one SQLite transaction; `OutboxRelay` later appends the rows to the log and deletes them.
@@ -26,12 +27,21 @@ public enum Outbox {
         }
     }
 
+    /// The migration step that adds the event's trace context, which the relay sends as the
+    /// record's `traceparent` header (rows from before it have none).
+    public static func registerTraceMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("outbox traceparent") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN traceparent TEXT")
+        }
+    }
+
     /// Queues `event` inside the caller's transaction, encoded once: the payload is the log
     /// record's value, which the relay appends without decoding it.
     public static func enqueue(_ event: SagaEvent, in db: Database) throws {
         try db.executeCached(
-            "INSERT INTO outbox (event_id, topic, record_key, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [event.id, event.type.topic, event.orderID, try EventCodec.value(for: event), nowMillis()])
+            "INSERT INTO outbox (event_id, topic, record_key, payload, created_at, traceparent) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [event.id, event.type.topic, event.orderID, try EventCodec.value(for: event), nowMillis(),
+                        event.trace?.header])
     }
 
     /// Rows waiting to be relayed.
@@ -55,16 +65,63 @@ public enum Inbox {
         }
     }
 
-    /// Records `event` as applied; returns false when it already was (skip the effect).
-    public static func markProcessed(_ event: SagaEvent, in db: Database) throws -> Bool {
+    /// The migration step that makes the inbox an order's timeline: which order an event was
+    /// about, where it was read (partition, offset), when it was created, and its trace context,
+    /// all in the row the consumer writes anyway, found by order through an index.
+    public static func registerTimelineMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("inbox timeline") { db in
+            for column in ["order_id TEXT", "log_partition INTEGER", "log_offset INTEGER", "occurred_at INTEGER", "traceparent TEXT"] {
+                try db.execute(sql: "ALTER TABLE inbox ADD COLUMN \(column)")
+            }
+            try db.execute(sql: "CREATE INDEX inbox_order ON inbox(order_id) WHERE order_id IS NOT NULL")
+        }
+    }
+
+    /// Records `event`, read from `record`, as applied; returns false when it already was
+    /// (skip the effect).
+    public static func markProcessed(_ event: SagaEvent, from record: LogRecord, in db: Database) throws -> Bool {
         try db.executeCached(
-            "INSERT OR IGNORE INTO inbox (event_id, topic, processed_at) VALUES (?, ?, ?)",
-            arguments: [event.id, event.type.topic, nowMillis()])
+            """
+            INSERT OR IGNORE INTO inbox (event_id, topic, processed_at, order_id, log_partition, log_offset, occurred_at, traceparent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            arguments: [event.id, event.type.topic, nowMillis(), event.orderID, record.partition, record.offset,
+                        event.occurredAtMillis, event.trace?.header])
         return db.changesCount > 0
+    }
+
+    /// The events about `orderID` this inbox recorded (those before the timeline migration
+    /// and those purged after `EventConsumer`'s horizon are not among them).
+    public static func handledEvents(orderID: String, in db: Database) throws -> [HandledEvent] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT event_id, topic, log_partition, log_offset, occurred_at, processed_at, traceparent
+                FROM inbox WHERE order_id = ? ORDER BY occurred_at, processed_at
+                """),
+            arguments: [orderID]
+        ).map { row in
+            HandledEvent(
+                eventID: row["event_id"], topic: row["topic"], partition: row["log_partition"], offset: row["log_offset"],
+                occurredAtMillis: row["occurred_at"], handledAtMillis: row["processed_at"], traceparent: row["traceparent"])
+        }
     }
 
     /// Forgets ids older than `horizonMillis`: redeliveries never arrive that late.
     public static func purge(olderThan horizonMillis: Int64, in db: Database) throws {
         try db.execute(sql: "DELETE FROM inbox WHERE processed_at < ?", arguments: [nowMillis() - horizonMillis])
     }
+}
+
+/// One event a service applied, as its inbox recorded it: a step of an order's timeline.
+public struct HandledEvent: Sendable, Equatable {
+    public var eventID: String
+    public var topic: String
+    public var partition: Int
+    public var offset: Int64
+    /// When the producer created the event (milliseconds since the epoch).
+    public var occurredAtMillis: Int64
+    /// When this service applied it.
+    public var handledAtMillis: Int64
+    /// The event's `traceparent` header, when it had one.
+    public var traceparent: String?
 }

@@ -83,7 +83,7 @@ public actor OutboxRelay {
         let limit = batchSize
         let rows = try await database.read { db -> [(seq: Int64, topic: String, record: ProducerRecord)] in
             let statement = try db.cachedStatement(
-                sql: "SELECT seq, topic, event_id, record_key, payload FROM outbox ORDER BY seq LIMIT ?")
+                sql: "SELECT seq, topic, event_id, record_key, payload, traceparent FROM outbox ORDER BY seq LIMIT ?")
             return try Row.fetchAll(statement, arguments: [limit]).map { row in
                 (row["seq"], row["topic"], try Self.record(of: row))
             }
@@ -124,7 +124,8 @@ public actor OutboxRelay {
         guard let key: String = row["record_key"], let type = SagaEventType(rawValue: row["topic"]) else {
             return try EventCodec.record(for: JSONDecoder().decode(SagaEvent.self, from: payload))
         }
-        return ProducerRecord(key: key, value: Array(payload), headers: EventCodec.headers(eventID: row["event_id"], type: type))
+        let headers = EventCodec.headers(eventID: row["event_id"], type: type, traceparent: row["traceparent"])
+        return ProducerRecord(key: key, value: Array(payload), headers: headers)
     }
 
     func markSent(through seq: Int64) async throws {

@@ -15,6 +15,14 @@ public enum SagaEventType: String, Codable, Sendable, CaseIterable {
     case fulfillFailed = "fulfill_failed"
 
     public var topic: String { rawValue }
+    /// The service that emits events of this type (its consumer group's name).
+    public var emitter: String {
+        switch self {
+        case .orderPending, .orderProcessing, .orderFailed, .orderFinished, .orderCanceled: "order"
+        case .checkoutSuccessful, .checkoutFailed, .checkoutRefunded: "checkout"
+        case .fulfillSuccessful, .fulfillFailed: "fulfillment"
+        }
+    }
     /// Where records of this topic go after their handler kept failing.
     public var deadLetterTopic: String { DeadLetterQueue.topic(for: topic) }
 }
@@ -30,12 +38,16 @@ public struct SagaEvent: Codable, Sendable, Equatable {
     public var reason: String?
     /// Milliseconds since the Unix epoch when the event was created.
     public var occurredAtMillis: Int64
+    /// The order's trace with this event's own span; travels in the record's `traceparent`
+    /// header, not in the JSON value (records from before it have none).
+    public var trace: TraceContext? = nil
 
     public init(
         id: String = SortableID.make(), type: SagaEventType, orderID: String,
         accountID: String? = nil, amountCents: Int64? = nil, reason: String? = nil,
-        occurredAtMillis: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        occurredAtMillis: Int64 = Int64(Date().timeIntervalSince1970 * 1000), trace: TraceContext? = nil
     ) {
+        self.trace = trace
         self.id = id
         self.type = type
         self.orderID = orderID

@@ -55,6 +55,12 @@ public final class ServiceHost: Sendable {
     /// - Throws: GRDB's error when the outbox cannot be read.
     public func outboxBacklog() async throws -> Int { try await relay.backlog() }
 
+    /// The events about `orderID` this service applied, from its inbox (by the order's index).
+    /// - Throws: GRDB's error when the inbox cannot be read.
+    public func handledEvents(orderID: String) async throws -> [HandledEvent] {
+        try await database.read { try Inbox.handledEvents(orderID: orderID, in: $0) }
+    }
+
     /// A round trip through the database's writer: reads alone still answer while a lock held
     /// elsewhere keeps every write from happening.
     /// - Throws: GRDB's error (busy, locked) when the writer cannot be had.

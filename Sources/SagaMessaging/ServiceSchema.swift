@@ -9,7 +9,7 @@ public struct ServiceSchema: Sendable {
         /// A migration named `name` that runs `statements` in order.
         case sql(_ name: String, _ statements: [String])
         /// The `outbox` and `inbox` migrations every hosted service needs (and the outbox's
-        /// record key, added later).
+        /// record key, the inbox's timeline columns and the outbox's trace context, added later).
         case messaging
     }
 
@@ -31,6 +31,8 @@ public struct ServiceSchema: Sendable {
                 Inbox.registerMigration(in: &migrator)
                 // Added later: databases that have the two above get it on their next start.
                 Outbox.registerRecordKeyMigration(in: &migrator)
+                Inbox.registerTimelineMigration(in: &migrator)
+                Outbox.registerTraceMigration(in: &migrator)
             }
         }
         return migrator

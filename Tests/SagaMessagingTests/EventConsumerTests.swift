@@ -50,6 +50,7 @@ final class ConsumerFixture: Sendable {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("effects") { db in try db.execute(sql: "CREATE TABLE effects (order_id TEXT)") }
         Inbox.registerMigration(in: &migrator)
+        Inbox.registerTimelineMigration(in: &migrator)
         database = try ServiceDatabase.open(path: directory + "/db.sqlite", migrator: migrator)
         let calls = self.calls
         let failures = FailureBudget(failFirst)

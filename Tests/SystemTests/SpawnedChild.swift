@@ -15,7 +15,21 @@ final class SpawnedChild: @unchecked Sendable {
 
     /// Spawns `command` with exactly `environment`, stdin from /dev/null, stdout and stderr
     /// appended to `outputPath`, and no other descriptor of the test process.
-    init(_ command: [String], environment: [String: String], outputPath: String) throws {
+    /// With `resetSignals`, the child starts with no signal blocked and every signal at its
+    /// default action, whatever the spawning thread had (tmux's server misbehaves otherwise).
+    init(_ command: [String], environment: [String: String], outputPath: String, resetSignals: Bool = false) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if resetSignals {
+            var none = sigset_t()
+            var all = sigset_t()
+            sigemptyset(&none)
+            sigfillset(&all)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            posix_spawnattr_setsigdefault(&attributes, &all)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -32,7 +46,7 @@ final class SpawnedChild: @unchecked Sendable {
             for descriptor in Self.openDescriptors() where descriptor > 2 {
                 posix_spawn_file_actions_addclose(&actions, descriptor)
             }
-            return posix_spawn(&child, command[0], &actions, nil, argv, envp)
+            return posix_spawn(&child, command[0], &actions, &attributes, argv, envp)
         }
         guard result == 0 else { throw ChildDidNotExit(description: "posix_spawn \(command[0]): errno \(result)") }
         pid = child
