@@ -1,5 +1,4 @@
 import GRDB
-import Metrics
 import SagaMessaging
 
 /// The fulfillment deadline: an order still being fulfilled `fulfillment.timeout` after it went
@@ -17,25 +16,16 @@ extension FulfillmentService {
         guard let timeout = timeout else { return 0 }
         let cutoff = now - timeout.milliseconds
         let reason = "fulfillment timed out after \(timeout.deadlineText)"
-        var total = 0
         do {
-            while true {
-                let due = try await database.read { db in try FulfillmentDeadlines.due(since: cutoff, limit: 1, in: db) }
-                guard !due.isEmpty else { break }
-                let failed = try await host.writer.write { db in
-                    try FulfillmentDeadlines.due(since: cutoff, limit: Self.deadlineBatch, in: db)
-                        .filter { try FulfillmentDeadlines.fail($0, reason: reason, at: now, in: db) }
-                }
-                guard !failed.isEmpty else { break }
-                total += failed.count
-                Counter(label: SagaMetrics.orderTimeouts, dimensions: [("step", "fulfillment")]).increment(by: failed.count)
-                host.relay.wake()
-                if failed.count < Self.deadlineBatch { break }
-            }
+            return try await host.endOverdue(
+                step: "fulfillment", batch: Self.deadlineBatch,
+                due: { db, limit in try FulfillmentDeadlines.due(since: cutoff, limit: limit, in: db) },
+                end: { db, id in try FulfillmentDeadlines.fail(id, reason: reason, at: now, in: db) }
+            ).count
         } catch {
             host.logger.error("cannot fail fulfillments past their deadline", metadata: ["error": "\(error)"])
+            return 0
         }
-        return total
     }
 }
 

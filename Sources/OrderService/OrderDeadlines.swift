@@ -1,5 +1,4 @@
 import GRDB
-import Metrics
 import SagaMessaging
 
 /// The payment deadline: an order still `created` `order.payment_timeout` after it was placed
@@ -22,26 +21,17 @@ extension OrderService {
         guard let timeout = settings.paymentTimeout else { return 0 }
         let bound = SortableID.lowerBound(millis: now - timeout.milliseconds)
         let reason = "payment not taken within \(timeout.deadlineText); canceled"
-        var total = 0
         do {
-            while true {
-                let due = try await database.read { db in try OrderDeadlines.due(before: bound, limit: 1, in: db) }
-                guard !due.isEmpty else { break }
-                let canceled = try await host.writer.write { db in
-                    try OrderDeadlines.due(before: bound, limit: Self.deadlineBatch, in: db)
-                        .filter { try OrderTransitions.cancel($0, reason: reason, in: db) }
-                }
-                guard !canceled.isEmpty else { break }
-                total += canceled.count
-                Counter(label: SagaMetrics.orderTimeouts, dimensions: [("step", "payment")]).increment(by: canceled.count)
-                relay.wake()
-                changes.notify(Set(canceled))
-                if canceled.count < Self.deadlineBatch { break }
-            }
+            let canceled = try await host.endOverdue(
+                step: "payment", batch: Self.deadlineBatch,
+                due: { db, limit in try OrderDeadlines.due(before: bound, limit: limit, in: db) },
+                end: { db, id in try OrderTransitions.cancel(id, reason: reason, in: db) })
+            if !canceled.isEmpty { changes.notify(Set(canceled)) }
+            return canceled.count
         } catch {
             host.logger.error("cannot cancel orders past their payment deadline", metadata: ["error": "\(error)"])
+            return 0
         }
-        return total
     }
 
     /// Orders past their deadline that no sweep has ended yet: still `created` past the payment

@@ -5,13 +5,7 @@ import Testing
 /// a SIGHUP that shortens one ends the orders already waiting; and every order they end is
 /// compensated with money exact (the crash tests' invariants).
 @Suite(.serialized) struct DeadlineSystemTests {
-    /// A configuration file in the temporary directory, rewritten by the tests.
-    final class ConfigFile {
-        let path = NSTemporaryDirectory() + "sagad-deadline-\(UUID().uuidString.prefix(6)).yaml"
-        init(_ text: String) throws { try write(text) }
-        func write(_ text: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
+    typealias ConfigFile = ReloadTests.ConfigFile
 
     /// The value of the sample `name{labels}` in `/metrics`, if it is there.
     func metric(_ daemon: DaemonProcess, _ sample: String) throws -> Double? {
