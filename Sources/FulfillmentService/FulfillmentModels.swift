@@ -19,8 +19,13 @@ public struct FulfillmentSettings: Sendable, Equatable {
     public var failureRate: Double
     /// How many orders are worked on at once.
     public var maxConcurrentWork: Int
+    /// An order still being fulfilled this long after its payment was taken fails
+    /// (`fulfill_failed`, then compensated and refunded); `nil` never times out.
+    public var timeout: Duration?
 
-    public init(workDuration: Duration = .milliseconds(200), failureRate: Double = 0, maxConcurrentWork: Int = 512) {
+    public init(workDuration: Duration = .milliseconds(200), failureRate: Double = 0, maxConcurrentWork: Int = 512,
+                timeout: Duration? = .seconds(30 * 60)) {
+        self.timeout = timeout
         self.workDuration = workDuration
         self.failureRate = failureRate
         self.maxConcurrentWork = maxConcurrentWork

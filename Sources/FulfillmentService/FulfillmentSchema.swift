@@ -30,5 +30,13 @@ extension ServiceSchema {
         .messaging,
         // The trace context of the order_processing event, for the outcome's event.
         .sql("fulfillments traceparent", ["ALTER TABLE fulfillments ADD COLUMN traceparent TEXT"]),
+        // The fulfillment deadline counts from when the order went processing (its
+        // order_processing event's time); rows from before this step count from their creation.
+        .sql("add fulfillments.processing_since", [
+            "ALTER TABLE fulfillments ADD COLUMN processing_since INTEGER",
+            "UPDATE fulfillments SET processing_since = created_at",
+            "DROP INDEX fulfillments_status",
+            "CREATE INDEX fulfillments_status_since ON fulfillments(status, processing_since)",
+        ]),
     ])
 }

@@ -14,12 +14,14 @@ public actor FulfillmentService: SagaParticipant {
     public nonisolated let host: ServiceHost
     private let logger: Logger
     private var settings: FulfillmentSettings
+    /// Wakes every second (and on a reload) to fail fulfillments past their deadline.
+    nonisolated let sweeper = DeadlineSweeper()
     /// What the work loop hears: orders whose `order_processing` was just committed (from the
     /// consumer) and workers that are done.
     private let signals: AsyncStream<WorkSignal>
     private let signalSink: AsyncStream<WorkSignal>.Continuation
     private let workers = WorkerCount()
-    private nonisolated var database: DatabasePool { host.database }
+    nonisolated var database: DatabasePool { host.database }
 
     /// Opens fulfillment.sqlite at `databasePath` and subscribes to processing and finished orders.
     /// - Throws: GRDB's error when the database cannot be opened or migrated.
@@ -45,17 +47,30 @@ public actor FulfillmentService: SagaParticipant {
         var pending: [String] = []
         do {
             pending = try await database.read { db in
-                try String.fetchAll(db, sql: "SELECT order_id FROM fulfillments WHERE status = 'pending' ORDER BY created_at")
+                try String.fetchAll(db, sql: "SELECT order_id FROM fulfillments WHERE status = 'pending' ORDER BY processing_since")
             }
             if !pending.isEmpty { logger.info("resuming pending fulfillments", metadata: ["count": "\(pending.count)"]) }
         } catch {
             logger.error("cannot read pending fulfillments", metadata: ["error": "\(error)"])
         }
         let resumed = pending
-        await host.run { await self.work(resuming: resumed) }
+        await host.run {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.work(resuming: resumed) }
+                group.addTask { await self.sweeper.run { await self.sweepDeadlines() } }
+            }
+        }
     }
 
-    public func updateSettings(_ settings: FulfillmentSettings) { self.settings = settings }
+    /// Applies reloaded settings; a changed timeout is swept for at once.
+    public func updateSettings(_ settings: FulfillmentSettings) {
+        let timeoutChanged = settings.timeout != self.settings.timeout
+        self.settings = settings
+        if timeoutChanged { sweeper.wake() }
+    }
+
+    /// The fulfillment timeout in force.
+    public var timeout: Duration? { settings.timeout }
 
     // MARK: Events
 
@@ -65,10 +80,10 @@ public actor FulfillmentService: SagaParticipant {
         case .orderProcessing:
             try db.executeCached(
                 """
-                    INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at, traceparent)
-                    VALUES (?, ?, 'pending', ?, ?, ?)
+                    INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at, traceparent, processing_since)
+                    VALUES (?, ?, 'pending', ?, ?, ?, ?)
                     """,
-                arguments: [SortableID.make(), event.orderID, now, now, event.trace?.header])
+                arguments: [SortableID.make(), event.orderID, now, now, event.trace?.header, min(event.occurredAtMillis, now)])
         case .orderFinished, .orderFailed, .orderCanceled:
             let (kind, message): (String, String) = switch event.type {
             case .orderFinished: ("finished", "Your order \(event.orderID) has been fulfilled.")

@@ -13,10 +13,12 @@ public actor OrderService: SagaParticipant {
     ]
 
     public nonisolated let host: ServiceHost
-    private var settings: OrderSettings
-    private let changes = KeyedChangeSignal()
-    private nonisolated var database: DatabasePool { host.database }
-    private nonisolated var relay: OutboxRelay { host.relay }
+    private(set) var settings: OrderSettings
+    let changes = KeyedChangeSignal()
+    /// Wakes every second (and on a reload) to cancel orders past their payment deadline.
+    nonisolated let sweeper = DeadlineSweeper()
+    nonisolated var database: DatabasePool { host.database }
+    nonisolated var relay: OutboxRelay { host.relay }
 
     /// Opens orders.sqlite at `databasePath` and subscribes to what checkout and fulfillment report.
     /// - Throws: GRDB's error when the database cannot be opened or migrated.
@@ -99,10 +101,9 @@ public actor OrderService: SagaParticipant {
             guard let status = try OrderTransitions.status(of: id, in: db) else { throw OrderError.notFound(id) }
             switch status {
             case .created:
-                guard try OrderTransitions.move(id, from: .created, to: .canceled, reason: "canceled by request", in: db) else {
+                guard try OrderTransitions.cancel(id, reason: "canceled by request", in: db) else {
                     throw OrderError.cannotCancel(id: id, status: try OrderTransitions.status(of: id, in: db) ?? status)
                 }
-                try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: id, trace: try OrderQueries.trace(of: id, in: db)?.child()), in: db)
             case .canceled:
                 break
             default:
@@ -115,7 +116,12 @@ public actor OrderService: SagaParticipant {
         return view
     }
 
-    public func updateSettings(_ settings: OrderSettings) { self.settings = settings }
+    /// Applies reloaded settings; a changed payment timeout is swept for at once.
+    public func updateSettings(_ settings: OrderSettings) {
+        let timeoutChanged = settings.paymentTimeout != self.settings.paymentTimeout
+        self.settings = settings
+        if timeoutChanged { sweeper.wake() }
+    }
 
     // MARK: Queries
 

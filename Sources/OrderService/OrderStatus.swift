@@ -68,10 +68,14 @@ public struct OrderSettings: Sendable, Equatable {
     public var randomAmountMaxCents: Int64
     /// New orders are refused while this many are `created` or `processing`.
     public var maxInFlight: Int
+    /// An order still `created` this long after it was placed is canceled (its payment, should
+    /// it come later, refunded); `nil` never cancels.
+    public var paymentTimeout: Duration?
 
     public init(defaultAccountID: String = "default", randomAmountCents: ClosedRange<Int64> = 100...10_000,
-                maxInFlight: Int = 10_000) {
+                maxInFlight: Int = 10_000, paymentTimeout: Duration? = .seconds(15 * 60)) {
         self.defaultAccountID = defaultAccountID
+        self.paymentTimeout = paymentTimeout
         self.randomAmountMinCents = randomAmountCents.lowerBound
         self.randomAmountMaxCents = randomAmountCents.upperBound
         self.maxInFlight = maxInFlight

@@ -22,6 +22,16 @@ enum OrderTransitions {
         return true
     }
 
+    /// The cancel step: `created → canceled` and `order_canceled` to the outbox (checkout then
+    /// refunds a payment it took, or leaves a tombstone); false when the order was not `created`.
+    /// A request and the payment deadline both cancel through here.
+    static func cancel(_ orderID: String, reason: String, in db: Database) throws -> Bool {
+        guard try move(orderID, from: .created, to: .canceled, reason: reason, in: db) else { return false }
+        let trace = try OrderQueries.trace(of: orderID, in: db)?.child()
+        try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: orderID, reason: reason, trace: trace), in: db)
+        return true
+    }
+
     /// Adds the order's age (creation to `status`, reached at `now`) to the settle histogram.
     private static func recordSettleTime(_ orderID: String, status: OrderStatus, now: Int64, in db: Database) throws {
         guard let created = try Int64.fetchOne(

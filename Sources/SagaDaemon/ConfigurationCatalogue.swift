@@ -106,6 +106,12 @@ extension DaemonConfiguration {
                 New orders are refused (503 with Retry-After) while this many are created or
                 processing: back-pressure instead of unbounded growth.
                 """, parse: Parse.integer(1...10_000_000)),
+            .init("order.payment_timeout", \.saga.order.paymentTimeout, reload: true, """
+                An order still created (its payment not taken) this long after it was placed is canceled,
+                as a cancel request would cancel it; a payment that comes later is refunded. A duration
+                such as 90s, 15m or 2h (at least 100ms); 0 or off: never. A change applies to orders
+                already waiting.
+                """, parse: Parse.timeout, describe: { Parse.describeTimeout($0.saga.order.paymentTimeout) }),
         ]),
         .init("fulfillment", component: "FulfillmentService", [
             .init("fulfillment.work_ms", \.saga.fulfillment.workDuration, reload: true, """
@@ -116,6 +122,12 @@ extension DaemonConfiguration {
                 """, parse: Parse.number(0...1)),
             .init("fulfillment.concurrency", \.saga.fulfillment.maxConcurrentWork, reload: true, "Orders worked on at once.",
                   parse: Parse.integer(1...100_000)),
+            .init("fulfillment.timeout", \.saga.fulfillment.timeout, reload: true, """
+                An order still being fulfilled this long after its payment was taken fails
+                (fulfill_failed), and is compensated and refunded as a failed fulfillment is; work that
+                finishes later changes nothing. A duration such as 90s, 30m or 2h (at least 100ms);
+                0 or off: never. A change applies to orders already waiting.
+                """, parse: Parse.timeout, describe: { Parse.describeTimeout($0.saga.fulfillment.timeout) }),
         ]),
         .init("logging", component: "the log handler (LogLevelControl)", [
             .init("logging.level", \.loggingLevel, reload: true, """

@@ -177,6 +177,24 @@ enum Parse {
         return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"
     }
 
+    /// A deadline: a whole number with a unit (`500ms`, `90s`, `15m`, `2h`) from 100 ms to
+    /// 30 days; `0` or `off` turn it off (`nil`).
+    static func timeout(_ text: String) throws(Invalid) -> Duration? {
+        let value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if value == "off" { return nil }
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        guard let (unit, size) = units.first(where: { value.hasSuffix($0.0) && Int64(value.dropLast($0.0.count)) != nil }),
+              let count = Int64(value.dropLast(unit.count)), count >= 0, count <= 30 * 86_400_000 / size,
+              count == 0 || count * size >= 100
+        else {
+            if value == "0" { return nil }
+            throw Invalid(reason: "'\(text)' must be a duration from 100ms to 720h, such as 90s, 15m or 2h (0 or off: never)")
+        }
+        return count == 0 ? nil : .milliseconds(count * size)
+    }
+
+    static func describeTimeout(_ timeout: Duration?) -> String { timeout?.deadlineText ?? "off" }
+
     static func logLevel(_ text: String) throws(Invalid) -> Logger.Level {
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw Invalid(reason: "'\(text)' must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

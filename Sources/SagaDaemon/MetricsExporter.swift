@@ -61,6 +61,9 @@ enum MetricsExporter {
         for participant in runtime.participants {
             SagaMetrics.commitTimer(participant.host.database.path)
         }
+        for step in ["payment", "fulfillment"] {
+            _ = Counter(label: SagaMetrics.orderTimeouts, dimensions: [("step", step)])
+        }
     }
 
     /// `# HELP` text per metric; swift-metrics has no place for it, so it is added to the
@@ -79,6 +82,8 @@ enum MetricsExporter {
         RequestMetricsMiddleware.requests: "API requests answered, by route (path template), method and status code.",
         RequestMetricsMiddleware.duration: "Seconds to answer an API request, by route, method and status class; long polls (?wait=) are not timed.",
         logFsync: "Seconds of each fsync of the log's files, by file kind (segment, offsets, directory, other); the count is the fsyncs.",
+        SagaMetrics.orderTimeouts: "Orders ended by a deadline, by step (payment: canceled while created; fulfillment: failed and refunded while processing).",
+        SagaMetrics.ordersOverdue: "Orders past their step's deadline (order.payment_timeout, fulfillment.timeout) that no sweep has ended yet, by step; 0 while a timeout is off.",
         ordersInFlightOldestAge: "Seconds the longest-waiting order of an in-flight status has been in it (0 when none is).",
         deadLettersPending: "Dead letters not yet replayed, by original topic.",
         stateDirBytes: "Bytes allocated to the files under the state directory.",
@@ -133,6 +138,10 @@ enum MetricsExporter {
                 let age = oldest[status].map { Double(max(0, now - $0)) / 1000 } ?? 0
                 Gauge(label: ordersInFlightOldestAge, dimensions: [("status", status.rawValue)]).record(age)
             }
+        }
+        if let overdue = try? await runtime.orders.overdueOrders(fulfillmentTimeout: await runtime.fulfillment.timeout) {
+            Gauge(label: SagaMetrics.ordersOverdue, dimensions: [("step", "payment")]).record(overdue.payment)
+            Gauge(label: SagaMetrics.ordersOverdue, dimensions: [("step", "fulfillment")]).record(overdue.fulfillment)
         }
         Gauge(label: "sagad_log_stalled_reads").record(runtime.log.stalledReads.count)
         let statistics = runtime.log.topicStatistics()

@@ -21,6 +21,11 @@ public enum SagaMetrics {
     public static let outboxBacklog = "sagad_outbox_backlog"
     /// Gauge: records a consumer group has not consumed, by `group`, `topic` and `partition`.
     public static let consumerLag = "sagad_consumer_lag"
+    /// Counter: orders ended by a deadline, by `step` (`payment`: canceled while still created,
+    /// `fulfillment`: failed and refunded while still processing).
+    public static let orderTimeouts = "sagad_order_timeouts_total"
+    /// Gauge: orders past their step's deadline that no sweep has ended yet, by `step`.
+    public static let ordersOverdue = "sagad_orders_overdue"
     /// Histogram: seconds of one group-commit transaction of a service database, its WAL
     /// fsync (`synchronous = FULL`) included, by `database`; its count is the commits (syncs).
     public static let databaseCommit = "sagad_db_commit_duration_seconds"

@@ -15,6 +15,8 @@ public final class ServiceHost: Sendable {
     public let writer: GroupCommit
     public let relay: OutboxRelay
     public let consumer: EventConsumer
+    /// The service's logger, for the work it runs beside the relay and consumer.
+    public let logger: Logger
 
     /// Opens (and migrates) the database at `databasePath` and wires the relay and a consumer
     /// of `consumes` in group `name`. `handler` applies one event inside the consumer's
@@ -28,6 +30,7 @@ public final class ServiceHost: Sendable {
         handler: @escaping EventConsumer.Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
     ) throws {
         self.name = name
+        self.logger = logger
         database = try ServiceDatabase.open(path: databasePath, migrator: schema.migrator)
         let writer = GroupCommit(database: database)
         self.writer = writer

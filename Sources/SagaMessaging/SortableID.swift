@@ -17,6 +17,13 @@ public enum SortableID {
         return text(bytes.0, bytes.1)
     }
 
+    /// The text every id made at or after `millis` sorts after and every earlier one before:
+    /// the timestamp's 12 hex digits (`xxxxxxxx-xxxx`). `id < lowerBound(millis: t)` selects the
+    /// ids made before `t` through an index on the id, with no timestamp column.
+    public static func lowerBound(millis: Int64) -> String {
+        String(text(UInt64(truncatingIfNeeded: max(0, millis)) << 16, 0).prefix(13))
+    }
+
     /// The 128 bits as 8-4-4-4-12 lowercase hex digits: 36 characters.
     private static func text(_ high: UInt64, _ low: UInt64) -> String {
         String(unsafeUninitializedCapacity: 36) { text in

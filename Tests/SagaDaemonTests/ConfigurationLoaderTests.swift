@@ -109,4 +109,28 @@ import Testing
         let key = try #require(DaemonConfiguration.key(named: "log.retention_hours"))
         #expect(key.describe(loaded) == "1.5" && key.describe(forever) == "0")
     }
+
+    @Test func timeoutsTakeAUnitAndTurnOffWithZero() async throws {
+        let defaults = try await load()
+        #expect(defaults.saga.order.paymentTimeout == .seconds(900))
+        #expect(defaults.saga.fulfillment.timeout == .seconds(1800))
+        let loaded = try await load("order:\n  payment_timeout: 90s\nfulfillment:\n  timeout: 1500ms\n")
+        #expect(loaded.saga.order.paymentTimeout == .seconds(90))
+        #expect(loaded.saga.fulfillment.timeout == .milliseconds(1500))
+        let payment = try #require(DaemonConfiguration.key(named: "order.payment_timeout"))
+        let fulfillment = try #require(DaemonConfiguration.key(named: "fulfillment.timeout"))
+        #expect(payment.reloadable && fulfillment.reloadable)
+        #expect(payment.describe(loaded) == "90s" && fulfillment.describe(loaded) == "1500ms")
+        for off in ["0", "off", "0s"] {
+            let disabled = try await load(environment: ["SAGAD_ORDER_PAYMENT_TIMEOUT": off, "SAGAD_FULFILLMENT_TIMEOUT": off])
+            #expect(disabled.saga.order.paymentTimeout == nil && disabled.saga.fulfillment.timeout == nil, "\(off)")
+            #expect(payment.describe(disabled) == "off")
+        }
+        for bad in ["600", "50ms", "-1s", "1d", "721h", "soon"] {
+            let error = await failure(environment: ["SAGAD_FULFILLMENT_TIMEOUT": bad])
+            #expect(error?.key == "fulfillment.timeout", "\(bad)")
+            #expect(error?.reason == "'\(bad)' must be a duration from 100ms to 720h, such as 90s, 15m or 2h (0 or off: never)")
+        }
+        #expect(await failure("order:\n  payment_timeout: 5\n")?.key == "order.payment_timeout")
+    }
 }

@@ -105,7 +105,8 @@ import Testing
             "http.listen", "http.token_file", "http.allow_remote", "log.partitions",
             "log.segment_bytes", "log.fsync", "log.retention_hours", "log.retention_bytes", "checkout.default_account",
             "checkout.default_balance", "order.random_amount_min", "order.random_amount_max", "order.max_in_flight",
-            "fulfillment.work_ms", "fulfillment.failure_rate", "fulfillment.concurrency", "logging.level",
+            "order.payment_timeout", "fulfillment.work_ms", "fulfillment.failure_rate", "fulfillment.concurrency",
+            "fulfillment.timeout", "logging.level",
         ]))
         #expect(printed["state_dir"] == state)
         #expect(printed["order.max_in_flight"] == "7")

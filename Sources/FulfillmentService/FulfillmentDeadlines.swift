@@ -1,0 +1,59 @@
+import GRDB
+import SagaMessaging
+
+/// The fulfillment deadline: an order still being fulfilled `fulfillment.timeout` after it went
+/// processing fails as a failed fulfillment does: the row turns `failed` and `fulfill_failed`
+/// goes out, so the order service compensates (`order_failed`) and checkout refunds. The
+/// worker, still busy, then finds the row no longer pending and reports nothing.
+extension FulfillmentService {
+    /// Fulfillments failed per transaction of a sweep; a sweep repeats while batches are full.
+    static let deadlineBatch = 256
+
+    /// Fails every pending fulfillment past its deadline, in batches; returns how many.
+    /// A failed sweep is logged and left to the next tick.
+    @discardableResult
+    public func sweepDeadlines(now: Int64 = nowMillis()) async -> Int {
+        guard let timeout = timeout else { return 0 }
+        let cutoff = now - timeout.milliseconds
+        let reason = "fulfillment timed out after \(timeout.deadlineText)"
+        do {
+            return try await host.endOverdue(
+                step: "fulfillment", batch: Self.deadlineBatch,
+                due: { db, limit in try FulfillmentDeadlines.due(since: cutoff, limit: limit, in: db) },
+                end: { db, id in try FulfillmentDeadlines.fail(id, reason: reason, at: now, in: db) }
+            ).count
+        } catch {
+            host.logger.error("cannot fail fulfillments past their deadline", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}
+
+/// The deadline statements of fulfillment.sqlite; `dueSQL` is one range of the
+/// `(status, processing_since)` index (see `FulfillmentDeadlineTests`).
+enum FulfillmentDeadlines {
+    static let dueSQL = """
+        SELECT order_id FROM fulfillments WHERE status = 'pending' AND processing_since <= ?
+        ORDER BY processing_since LIMIT ?
+        """
+
+    /// Up to `limit` pending fulfillments whose order went processing at or before `cutoff`.
+    static func due(since cutoff: Int64, limit: Int, in db: Database) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: dueSQL), arguments: [cutoff, limit])
+    }
+
+    /// The fulfillment of `orderID` fails with `fulfill_failed` if it is still pending, in the
+    /// same conditional update a worker's outcome uses; false when it was no longer pending.
+    static func fail(_ orderID: String, reason: String, at now: Int64, in db: Database) throws -> Bool {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                UPDATE fulfillments SET status = 'failed', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
+                RETURNING traceparent
+                """),
+            arguments: [reason, now, orderID])
+        else { return false }
+        let trace = (row["traceparent"] as String?).flatMap(TraceContext.init(header:))
+        try Outbox.enqueue(SagaEvent(type: .fulfillFailed, orderID: orderID, reason: reason, trace: trace?.child()), in: db)
+        return true
+    }
+}

@@ -1,0 +1,75 @@
+import GRDB
+import SagaMessaging
+
+/// The payment deadline: an order still `created` `order.payment_timeout` after it was placed
+/// is canceled through the cancel step, as a request would cancel it. The deadline is not a
+/// column: an order's id starts with the millisecond it was made (`SortableID`), so the orders
+/// past it are one range of the `(status, id)` index, and placing an order writes nothing more.
+extension OrderService {
+    /// Orders canceled per transaction of a sweep; a sweep repeats while batches are full.
+    static let deadlineBatch = 256
+
+    /// Runs the host's relay and consumer, and the sweeper, until cancelled.
+    public nonisolated func run() async {
+        await host.run { await self.sweeper.run { await self.sweepPaymentDeadlines() } }
+    }
+
+    /// Cancels every order past its payment deadline, in batches; returns how many it canceled.
+    /// A failed sweep is logged and left to the next tick.
+    @discardableResult
+    public func sweepPaymentDeadlines(now: Int64 = nowMillis()) async -> Int {
+        guard let timeout = settings.paymentTimeout else { return 0 }
+        let bound = SortableID.lowerBound(millis: now - timeout.milliseconds)
+        let reason = "payment not taken within \(timeout.deadlineText); canceled"
+        do {
+            let canceled = try await host.endOverdue(
+                step: "payment", batch: Self.deadlineBatch,
+                due: { db, limit in try OrderDeadlines.due(before: bound, limit: limit, in: db) },
+                end: { db, id in try OrderTransitions.cancel(id, reason: reason, in: db) })
+            if !canceled.isEmpty { changes.notify(Set(canceled)) }
+            return canceled.count
+        } catch {
+            host.logger.error("cannot cancel orders past their payment deadline", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
+    /// Orders past their deadline that no sweep has ended yet: still `created` past the payment
+    /// timeout, and still `processing` past `fulfillmentTimeout` (fulfillment ends those; one
+    /// overdue here means its sweep or the way back to this service is not working).
+    public func overdueOrders(fulfillmentTimeout: Duration?, now: Int64 = nowMillis()) async throws
+        -> (payment: Int, fulfillment: Int)
+    {
+        let paymentTimeout = settings.paymentTimeout
+        return try await database.read { db in
+            let payment = try paymentTimeout.map {
+                try OrderDeadlines.countDue(before: SortableID.lowerBound(millis: now - $0.milliseconds), in: db)
+            } ?? 0
+            let fulfillment = try fulfillmentTimeout.map {
+                try OrderDeadlines.countProcessing(since: now - $0.milliseconds, in: db)
+            } ?? 0
+            return (payment, fulfillment)
+        }
+    }
+}
+
+/// The deadline queries of orders.sqlite, each one indexed range (see `OrderDeadlineQueryTests`).
+enum OrderDeadlines {
+    static let dueSQL = "SELECT id FROM orders WHERE status = 'created' AND id < ? ORDER BY id LIMIT ?"
+    static let countDueSQL = "SELECT COUNT(*) FROM orders WHERE status = 'created' AND id < ?"
+    /// In-flight orders only (`max_in_flight` bounds them), as `oldestInFlight` reads them.
+    static let countProcessingSQL = "SELECT COUNT(*) FROM orders WHERE status = 'processing' AND updated_at <= ?"
+
+    /// Up to `limit` `created` orders whose id was made before `bound`, oldest first.
+    static func due(before bound: String, limit: Int, in db: Database) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: dueSQL), arguments: [bound, limit])
+    }
+
+    static func countDue(before bound: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: countDueSQL), arguments: [bound]) ?? 0
+    }
+
+    static func countProcessing(since cutoff: Int64, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: countProcessingSQL), arguments: [cutoff]) ?? 0
+    }
+}
