@@ -23,7 +23,7 @@ state=$(mktemp -d /tmp/sagad-grpc-py.XXXXXX)
 env -u NOTIFY_SOCKET -u LISTEN_FDS -u LISTEN_PID -u LISTEN_FDNAMES SAGAD_FULFILLMENT_WORK_MS=0 \
     "$sagad" --state-dir "$state" > "$state.log" 2>&1 &
 daemon=$!
-trap 'kill "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null; rm -rf "$state" "$state.log"' EXIT
+trap 'kill "$daemon" 2> /dev/null || true; wait "$daemon" 2> /dev/null || true; rm -rf "$state" "$state.log"' EXIT
 for _ in $(seq 1 300); do
     curl -sf --unix-socket "$state/run/sagad.sock" http://localhost/readyz > /dev/null \
         && [ -S "$state/run/sagad-grpc.sock" ] && break
@@ -31,5 +31,8 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 "$venv/bin/python" Tests/grpc_python_client.py proto "$state" || { echo "sagad's log:"; tail -50 "$state.log"; exit 1; }
+# The daemon must stop cleanly once its gRPC clients are gone.
 kill -TERM "$daemon"
-wait "$daemon"
+status=0
+wait "$daemon" || status=$?
+[ "$status" -eq 0 ] || { echo "sagad exited $status on SIGTERM:"; tail -30 "$state.log"; exit 1; }

@@ -129,12 +129,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: off.grpcSocket))
         #expect(try await off.stop() == 0)
 
-        let directory = NSTemporaryDirectory() + "sagad-grpc-token-\(UUID().uuidString.prefix(6))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (directory, tokenFile) = try TCPTokenTests.writeTokenFile()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let tokenFile = directory + "/token"
-        try (TCPTokenTests.secret + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenFile)
         let port = LoopbackHTTPClient.freePort()
         let daemon = DaemonProcess(settings: ["grpc.listen": "127.0.0.1:\(port)", "http.token_file": tokenFile])
         defer { daemon.cleanUp() }
