@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import SagaProto
+import Synchronization
 import Testing
 
 /// The gRPC API (proto/sagad/v1/orders.proto) against the real daemon over its Unix socket:
@@ -120,6 +121,33 @@ import Testing
         }
         #expect(try daemon.allOrders().isEmpty, "a refused order must not be placed")
         #expect(try await daemon.stop() == 0)
+    }
+
+    /// Graceful drain: a watch still open when sagad is told to stop ends with UNAVAILABLE (so
+    /// the client knows to watch again), and sagad then stops cleanly.
+    @Test func aStoppingDaemonEndsItsWatchesWithUnavailable() async throws {
+        let daemon = DaemonProcess()
+        defer { daemon.cleanUp() }
+        try await daemon.start()
+        #expect(try daemon.call("POST", "/v1/groups/checkout/pause").status == 200)
+        let seen = Mutex<[String]>([])
+        let started = ContinuousClock.now
+        let error = await rpcError {
+            try await withOrdersClient(socket: daemon.grpcSocket) { orders in
+                let placed = try await orders.placeOrder(.init())
+                try await orders.watchOrder(.with { $0.id = placed.order.id }) { response in
+                    for try await order in response.messages {
+                        seen.withLock { $0.append(order.status) }
+                        daemon.signal(SIGTERM)
+                    }
+                }
+            }
+        }
+        #expect(seen.withLock { $0 } == ["created"])
+        #expect(error?.code == .unavailable, "\(String(describing: error))")
+        // At once, not at the watch's next look (OrdersGRPCService.watchPoll, 300 s).
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(try await daemon.waitForExit() == 0, "\(daemon.log)")
     }
 
     @Test func theOffSwitchLeavesNoSocketAndTheTCPListenerAsksForTheToken() async throws {
