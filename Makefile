@@ -7,12 +7,13 @@ STATE_DIR ?= ./var
 APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 # For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl;
 # gdb prints the test process's threads if a run overstays its time limit; python3-venv holds
-# schemathesis (from PyPI), which fuzzes the API against openapi.yaml; tmux runs `sagactl top` in a
+# schemathesis (from PyPI), which fuzzes the API against openapi.yaml, and grpcio/grpcio-tools
+# (from PyPI, Tests/grpc-python.sh), a gRPC client no one here wrote; tmux runs `sagactl top` in a
 # pane the tests type into and read, as a person sees it.
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test swift-tests coverage build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring
+.PHONY: run test swift-tests coverage build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
@@ -23,6 +24,7 @@ help:
 	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
 	@echo "make chaos  kill -9 at random under mixed load for CHAOS_CYCLES (200) cycles, then every invariant"
+	@echo "make proto  regenerate Sources/SagaProto from proto/ (after editing a .proto)"
 	@echo "make check-monitoring  promtool checks config/prometheus and runs the alert rules' unit tests"
 
 ## Installs the system packages the build links against (and, for `make test`, the tools the
@@ -92,16 +94,33 @@ swift-tests: test-deps
 
 test: check-monitoring swift-tests
 	$(PROFILE) Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
+	$(PROFILE) Tests/grpc-python.sh .build/debug/sagad 2>&1 | tee .build/test-grpc-python.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
 	$(COVERAGE_REPORT) | tee .build/test-coverage.txt; test $${PIPESTATUS[0]} -eq 0
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
 	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
+	  grep -hE "^grpc-python: " .build/test-grpc-python.txt || true; \
 	  grep -hE "^chaos: " .build/test-system.txt || true; \
 	  grep -hE "^coverage: " .build/test-coverage.txt || true; \
 	  total=$$(grep -hoE "Test run with [0-9]+ test" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt | awk '{s+=$$4} END {print s}'); \
 	  echo "swift: $$total passed, 0 failed"
+
+# Regenerates the gRPC API's Swift code (Sources/SagaProto, committed) from proto/: run it after
+# editing a .proto. Debian's protoc with the Swift plugins, built here from Tools/ProtocPlugins, a
+# package of its own, so that a plain `swift build` or `make test` never compiles them.
+PROTO_PLUGINS := Tools/ProtocPlugins/.build/debug
+proto:
+	$(call install_missing,protobuf-compiler)
+	$(SWIFT) build --package-path Tools/ProtocPlugins --product protoc-gen-swift
+	$(SWIFT) build --package-path Tools/ProtocPlugins --product protoc-gen-grpc-swift-2
+	protoc --proto_path=proto \
+	  --plugin=protoc-gen-swift=$(PROTO_PLUGINS)/protoc-gen-swift \
+	  --swift_out=Sources/SagaProto --swift_opt=Visibility=Public,FileNaming=DropPath \
+	  --plugin=protoc-gen-grpc-swift-2=$(PROTO_PLUGINS)/protoc-gen-grpc-swift-2 \
+	  --grpc-swift-2_out=Sources/SagaProto --grpc-swift-2_opt=Visibility=Public,FileNaming=DropPath \
+	  proto/sagad/v1/orders.proto
 
 # The Prometheus scrape config and alert rules are valid, and each alert's unit tests
 # (config/prometheus/tests) pass. The system test MonitoringTests then runs them, and every
@@ -184,7 +203,8 @@ BUILD_DIR := .build/$(CONFIGURATION)
 UNIT_PATHS := sed -e 's|/usr/local/bin/sagad|$(BINDIR)/sagad|g' -e 's|/etc/sagad/|$(SYSCONFDIR)/sagad/|g'
 # The default configuration with the paths systemd provides: /var/lib/sagad and /run/sagad.
 SYSTEM_CONFIG := sed -e 's|^state_dir:.*|state_dir: /var/lib/sagad|' \
-	-e '/^control:/,/^[^ \#]/ s|^  socket:.*|  socket: /run/sagad/sagad.sock|' config/sagad.yaml
+	-e '/^control:/,/^[^ \#]/ s|^  socket:.*|  socket: /run/sagad/sagad.sock|' \
+	-e '/^grpc:/,/^[^ \#]/ s|^  socket:.*|  socket: /run/sagad/sagad-grpc.sock|' config/sagad.yaml
 # Only touch the running system (user, daemon-reload) for a real install, not a staged one.
 LIVE_SYSTEM := [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]
 
@@ -199,7 +219,8 @@ endif
 	install -m 0755 $(BUILD_DIR)/sagad $(BUILD_DIR)/sagactl $(DESTDIR)$(BINDIR)/
 	$(UNIT_PATHS) systemd/sagad.service > $(DESTDIR)$(UNITDIR)/sagad.service
 	$(UNIT_PATHS) systemd/sagad.socket > $(DESTDIR)$(UNITDIR)/sagad.socket
-	chmod 0644 $(DESTDIR)$(UNITDIR)/sagad.service $(DESTDIR)$(UNITDIR)/sagad.socket
+	$(UNIT_PATHS) systemd/sagad-grpc.socket > $(DESTDIR)$(UNITDIR)/sagad-grpc.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sagad.service $(DESTDIR)$(UNITDIR)/sagad.socket $(DESTDIR)$(UNITDIR)/sagad-grpc.socket
 	install -m 0644 systemd/sagad.sysusers $(DESTDIR)$(SYSUSERSDIR)/sagad.conf
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml ]; then \
 	  echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/sagad/sagad.yaml"; \
@@ -215,15 +236,15 @@ endif
 	@if $(LIVE_SYSTEM); then \
 	  systemd-sysusers $(SYSUSERSDIR)/sagad.conf && \
 	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi && \
-	  echo "next: systemctl enable --now sagad.socket sagad.service"; \
+	  echo "next: systemctl enable --now sagad.socket sagad-grpc.socket sagad.service"; \
 	fi
 
 uninstall:
 	-@if $(LIVE_SYSTEM) && [ -d /run/systemd/system ]; then \
-	  systemctl disable --now sagad.service sagad.socket; \
+	  systemctl disable --now sagad.service sagad.socket sagad-grpc.socket; \
 	fi
 	rm -f $(DESTDIR)$(BINDIR)/sagad $(DESTDIR)$(BINDIR)/sagactl
-	rm -f $(DESTDIR)$(UNITDIR)/sagad.service $(DESTDIR)$(UNITDIR)/sagad.socket
+	rm -f $(DESTDIR)$(UNITDIR)/sagad.service $(DESTDIR)$(UNITDIR)/sagad.socket $(DESTDIR)$(UNITDIR)/sagad-grpc.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/sagad.conf
 	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/sagactl $(DESTDIR)$(ZSH_COMPLETION_DIR)/_sagactl \
 	  $(DESTDIR)$(FISH_COMPLETION_DIR)/sagactl.fish

@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -73,11 +77,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The gRPC API's messages and service stubs, generated from proto/sagad/v1 by `make proto`.
+        .target(
+            name: "SagaProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .target(
             name: "SagaDaemon",
             dependencies: [
                 "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
-                "SagaSystemd", "SagaAPI",
+                "SagaSystemd", "SagaAPI", "SagaProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -164,6 +179,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
             ]
         ),
         .testTarget(
@@ -176,7 +192,9 @@ let package = Package(
         // GRDB reads a stopped daemon's databases (the payment journal) to check the invariants;
         // SagaLog writes poison records into a stopped daemon's log (dead-letter tests).
         .testTarget(name: "SystemTests", dependencies: [
-            "sagad", "sagactl", "SagaLog", .product(name: "GRDB", package: "GRDB.swift"),
+            "sagad", "sagactl", "SagaLog", "SagaProto", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
         ]),
     ],
     swiftLanguageModes: [.v6]

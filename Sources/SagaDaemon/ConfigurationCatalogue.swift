@@ -62,6 +62,21 @@ extension DaemonConfiguration {
                 (no TLS): keep false unless something in front of sagad encrypts and controls access.
                 """, parse: Parse.boolean),
         ]),
+        .init("grpc", component: "GRPCListeners: the gRPC API (proto/sagad/v1/orders.proto)", [
+            .init("grpc.enabled", \.control.grpcEnabled, """
+                Serve the gRPC API (sagad.v1.Orders) beside the HTTP one. false: no gRPC socket at all.
+                """, parse: Parse.boolean),
+            .init("grpc.socket", \.control.grpcSocket, """
+                Unix socket of the gRPC API (HTTP/2, plaintext), with the file mode of control.socket_mode
+                and, like the control socket, no token. Empty: <state_dir>/run/sagad-grpc.sock. Under
+                systemd, sagad-grpc.socket passes /run/sagad/sagad-grpc.sock instead (socket activation).
+                """, parse: Parse.socketPath, describe: { $0.resolvedGRPCSocket }),
+            .init("grpc.listen", \.control.grpcListen, """
+                Optional TCP listener for the gRPC API, as host:port (e.g. 127.0.0.1:50051). Empty: off.
+                Loopback only unless http.allow_remote; with http.token_file set every call must carry
+                the metadata authorization: Bearer <token> (else UNAUTHENTICATED).
+                """, parse: Parse.listenAddress, describe: { $0.control.grpcListen ?? "" }),
+        ]),
         .init("log", component: "SagaLog (LogConfiguration) and the topics' partitions", [
             .init("log.partitions", \.saga.partitions, """
                 Partitions per saga topic (1-256). Empty: the count the state dir's topics already have,
@@ -154,11 +169,12 @@ extension DaemonConfiguration {
         if saga.order.randomAmountMinCents > saga.order.randomAmountMaxCents {
             throw ConfigurationError(key: "order.random_amount_min", reason: "is larger than order.random_amount_max")
         }
-        if let listen = control.httpListen, !control.httpAllowRemote {
+        for (key, listen) in [("http.listen", control.httpListen), ("grpc.listen", control.grpcListen)] {
+            guard let listen, !control.httpAllowRemote else { continue }
             let host = String(listen[..<listen.lastIndex(of: ":")!]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 throw ConfigurationError(
-                    key: "http.listen", reason: "'\(listen)' is not a loopback address; set http.allow_remote: true to allow it")
+                    key: key, reason: "'\(listen)' is not a loopback address; set http.allow_remote: true to allow it")
             }
         }
     }

@@ -131,10 +131,8 @@ extension Request {
     /// A query parameter parsed as a whole number within `range`; `nil` when absent.
     func integerQuery(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
         guard let text = uri.queryParameters.get(name) else { return nil }
-        guard let value = Int64(text), range.contains(value) else {
-            throw Problem(.validation, "query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
+        guard let value = Int64(text) else { throw Problem.notInRange(name, range) }
+        return try OrderOperations.checked(name, value, in: range)
     }
 }
 

@@ -5,18 +5,20 @@ import Foundation
 enum ControlSocket {
     struct InUse: Error, CustomStringConvertible {
         var path: String
+        /// The key that names the socket.
+        var key = "control.socket"
         var description: String {
-            "another process is serving \(path); stop it or set control.socket to another path"
+            "another process is serving \(path); stop it or set \(key) to another path"
         }
     }
 
     /// Makes the parent directory and removes a socket file nobody listens on. Throws `InUse`
     /// when something accepts connections on it.
-    static func prepare(_ path: String) throws {
+    static func prepare(_ path: String, key: String = "control.socket") throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard FileManager.default.fileExists(atPath: path) else { return }
-        if isAccepting(path) { throw InUse(path: path) }
+        if isAccepting(path) { throw InUse(path: path, key: key) }
         try FileManager.default.removeItem(atPath: path)
     }
 

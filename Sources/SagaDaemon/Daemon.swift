@@ -77,13 +77,14 @@ public enum Daemon {
         }
         let current = CurrentConfiguration(configuration)
 
-        let servers: [any Service]
+        var servers: [any Service]
         do {
             servers = try ControlServer.services(configuration: configuration, daemon: daemon) { description in
                 daemon.setPhase(.ready)
                 _ = notifier.ready(status: "serving on \(description)")
                 logger.notice("sagad ready", metadata: ["listening": "\(description)"])
             }
+            servers += try GRPCListeners.services(configuration: configuration, daemon: daemon)
         } catch let error as ControlSocket.InUse {
             logger.critical("\(error)")
             try? runtime.close()

@@ -43,10 +43,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// The socket path actually used.
     public var resolvedControlSocket: String { control.socket ?? stateDirectory + "/run/sagad.sock" }
+
+    /// The gRPC socket path actually used.
+    public var resolvedGRPCSocket: String { control.grpcSocket ?? stateDirectory + "/run/sagad-grpc.sock" }
 }
 
-/// What `ControlServer` listens on: the Unix socket (bound with `socketMode` unless systemd
-/// passes one) and the optional TCP listener.
+/// What `ControlServer` and `GRPCListeners` listen on: the Unix sockets (bound with `socketMode`
+/// unless systemd passes them) and the optional TCP listeners.
 public struct ControlSettings: Sendable, Equatable {
     /// `nil` means `<state_dir>/run/sagad.sock`.
     public var socket: String? = nil
@@ -60,6 +63,12 @@ public struct ControlSettings: Sendable, Equatable {
     public var httpAllowRemote = false
     /// The bearer token requests on the TCP listener must carry; `nil`: none is asked for.
     public var httpToken: BearerToken? = nil
+    /// Whether the gRPC API is served at all (`grpc.enabled`).
+    public var grpcEnabled = true
+    /// `nil` means `<state_dir>/run/sagad-grpc.sock`.
+    public var grpcSocket: String? = nil
+    /// `host:port` of an optional gRPC TCP listener; `nil` keeps it off.
+    public var grpcListen: String? = nil
 
     public init() {}
 }

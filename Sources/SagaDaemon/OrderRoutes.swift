@@ -5,40 +5,27 @@ import SagaAPI
 import SagaMessaging
 
 /// `/v1/orders…` and `/v1/notifications`: place, read (with long polls), list and cancel
-/// orders; read the notifications.
+/// orders; read the notifications. The checks and the work are `OrderOperations`', which the
+/// gRPC service shares; this reads the HTTP forms of the arguments.
 struct OrderRoutes: Sendable {
     typealias Context = ControlRouter.Context
     let daemon: DaemonContext
 
-    private var orders: OrderService { daemon.runtime.orders }
+    private var operations: OrderOperations { OrderOperations(orders: daemon.runtime.orders, logger: daemon.logger) }
 
     @Sendable func create(_ request: Request, _ context: Context) async throws -> Response {
         let body = try await request.decodeBody(OrderRequest.self, optional: true)
-        let key = request.headers[.idempotencyKey]
-        if let key, key.isEmpty || key.count > 200 {
-            throw Problem(.validation, "Idempotency-Key must be 1 to 200 characters")
-        }
-        // W3C Trace Context: a traceparent that does not parse is ignored and a new trace started.
-        let trace = request.headers[.traceparent].flatMap(TraceContext.init(header:)) ?? TraceContext.newTrace()
-        let (order, replayed) = try await orders.place(
-            amountCents: try body.amount?.requireCents(), accountID: body.accountID, idempotencyKey: key, trace: trace)
-        if !replayed {
-            daemon.logger.debug("order placed", metadata: ["order": "\(order.id)", "trace_id": "\(trace.traceID)"])
-        }
-        return try ControlRouter.json(Order(order), status: .created, headers: replayed ? [.idempotentReplayed: "true"] : [:])
+        let (order, replayed) = try await operations.place(
+            body, idempotencyKey: request.headers[.idempotencyKey], traceparent: request.headers[.traceparent])
+        return try ControlRouter.json(order, status: .created, headers: replayed ? [.idempotentReplayed: "true"] : [:])
     }
 
     @Sendable func list(_ request: Request, _ context: Context) async throws -> Response {
-        let status = try request.uri.queryParameters.get("status").map { text in
-            guard let status = OrderStatus(rawValue: text) else {
-                throw Problem(.validation, "status must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return status
-        }
-        let limit = Int(try request.integerQuery("limit", in: 1...1000) ?? 100)
-        let after = request.uri.queryParameters.get("after")
-        let page = try await orders.orders(status: status, limit: limit, after: after)
-        return try ControlRouter.json(OrderPage(orders: page.map(Order.init), nextAfter: page.count == limit ? page.last?.id : nil))
+        let query = request.uri.queryParameters
+        let page = try await operations.list(
+            status: query.get("status"), limit: try request.integerQuery("limit", in: OrderOperations.pageSizes),
+            after: query.get("after"))
+        return try ControlRouter.json(page)
     }
 
     @Sendable func get(_ request: Request, _ context: Context) async throws -> Response {
@@ -54,13 +41,11 @@ struct OrderRoutes: Sendable {
         let seen = Int(try request.integerQuery("seen", in: 0...1_000_000) ?? 0)
         switch query.get("wait") {
         case nil:
-            return try ControlRouter.json(Order(try await orders.order(id)))
+            return try ControlRouter.json(try await operations.get(id))
         case "terminal":
-            return try ControlRouter.json(Order(
-                try await orders.waitForChange(id, seenChanges: nil, untilTerminal: true, timeout: timeout)))
+            return try ControlRouter.json(try await operations.waitForSettlement(id, timeout: timeout))
         case "change":
-            return try ControlRouter.json(Order(
-                try await orders.waitForChange(id, seenChanges: seen, untilTerminal: false, timeout: timeout)))
+            return try ControlRouter.json(try await operations.waitForChange(id, seen: seen, timeout: timeout))
         case let other?:
             throw Problem(.validation, "wait must be 'terminal' or 'change', not '\(other)'")
         }
@@ -69,7 +54,7 @@ struct OrderRoutes: Sendable {
     /// The order's saga event by event, from each service's inbox (by the order's index).
     @Sendable func timeline(_ request: Request, _ context: Context) async throws -> Response {
         let id = try context.parameters.decoded("id")
-        let (order, trace) = try await orders.timeline(id)
+        let (order, trace) = try await daemon.runtime.orders.timeline(id)
         var handled: [(service: String, event: HandledEvent)] = []
         for participant in daemon.runtime.participants {
             let host = participant.host
@@ -79,7 +64,7 @@ struct OrderRoutes: Sendable {
     }
 
     @Sendable func cancel(_ request: Request, _ context: Context) async throws -> Response {
-        try ControlRouter.json(Order(try await orders.cancel(try context.parameters.decoded("id"))))
+        try ControlRouter.json(try await operations.cancel(try context.parameters.decoded("id")))
     }
 
     @Sendable func notifications(_ request: Request, _ context: Context) async throws -> Response {

@@ -34,6 +34,16 @@ public enum SocketActivation {
         return fd
     }
 
+    /// The inherited listening socket whose `FileDescriptorName=` is exactly `name`; nil when
+    /// systemd passed none of that name (a socket of another name is never taken for it).
+    public static func namedListener(_ name: String) throws -> Int32? {
+        let passed = try passedDescriptorNames()
+        guard let index = passed.firstIndex(of: name) else { return nil }
+        let fd = firstDescriptor + Int32(index)
+        guard isListeningStreamSocket(fd) else { throw SystemdError.notAListeningStreamSocket(fd: fd, name: name) }
+        return fd
+    }
+
     /// The names of the passed descriptors in fd order (fd 3 first); libsystemd reports "unknown"
     /// for unnamed ones. The environment is left set so a re-exec or a later call sees it too.
     static func passedDescriptorNames() throws -> [String] {

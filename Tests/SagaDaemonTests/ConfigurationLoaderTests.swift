@@ -84,6 +84,13 @@ import Testing
         #expect(error?.key == "order.random_amount_min")
         #expect(await failure("http:\n  listen: 0.0.0.0:8080\n")?.key == "http.listen")
         #expect(try await load("http:\n  listen: 0.0.0.0:8080\n  allow_remote: true\n").control.httpListen == "0.0.0.0:8080")
+        // The gRPC TCP listener is held to the same rule, under its own key.
+        #expect(await failure("grpc:\n  listen: 0.0.0.0:50051\n")?.key == "grpc.listen")
+        #expect(await failure("grpc:\n  listen: nowhere\n")?.key == "grpc.listen")
+        #expect(await failure("grpc:\n  enabled: maybe\n")?.key == "grpc.enabled")
+        #expect(try await load("grpc:\n  listen: \"[::1]:50051\"\n").control.grpcListen == "[::1]:50051")
+        let grpc = try await load("grpc:\n  enabled: false\n  socket: /tmp/g.sock\n")
+        #expect(!grpc.control.grpcEnabled && grpc.resolvedGRPCSocket == "/tmp/g.sock")
     }
 
     /// Keys land in the settings of the component that uses them, in its units; 0 for a

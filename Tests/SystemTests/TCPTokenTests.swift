@@ -6,13 +6,19 @@ import Testing
 @Suite struct TCPTokenTests {
     static let secret = "tcp-token-7f3a9c2e41b8d605"
 
-    @Test func theTCPListenerServesOnlyRequestsWithTheToken() async throws {
+    /// A file holding `secret` (mode 0600) in a fresh directory, which the caller removes.
+    static func writeTokenFile() throws -> (directory: String, file: String) {
         let directory = NSTemporaryDirectory() + "sagad-token-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let tokenFile = directory + "/token"
-        try (Self.secret + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try (secret + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenFile)
+        return (directory, tokenFile)
+    }
+
+    @Test func theTCPListenerServesOnlyRequestsWithTheToken() async throws {
+        let (directory, tokenFile) = try Self.writeTokenFile()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = LoopbackHTTPClient.freePort()
         let daemon = DaemonProcess(settings: ["http.listen": "127.0.0.1:\(port)", "http.token_file": tokenFile])
         defer { daemon.cleanUp() }

@@ -46,7 +46,8 @@ show_journal() {
 check_verify() {
     local out
     out=$(ns_t 30 systemd-analyze verify --man=no \
-        /usr/lib/systemd/system/sagad.service /usr/lib/systemd/system/sagad.socket 2>&1)
+        /usr/lib/systemd/system/sagad.service /usr/lib/systemd/system/sagad.socket \
+        /usr/lib/systemd/system/sagad-grpc.socket 2>&1)
     local rc=$?
     if [ $rc -eq 0 ] && [ -z "$out" ]; then
         DETAIL="systemd-analyze verify printed nothing"
@@ -87,6 +88,17 @@ check_first_connection_starts_sagad() {
     DETAIL+=" 'socket passed by systemd' logged ${passed}x; $SOCK $mode; state $(ns stat -c '%U %a' /var/lib/sagad/data 2>&1)"
     [ "$code" = 200 ] && [ "$after" = active ] && [ "$passed" -ge 1 ] && [ "$mode" = "sagad:sagad 660" ] \
         && ns test -d /var/lib/sagad/data
+}
+
+# The gRPC API is socket-activated too: sagad serves it on the socket sagad-grpc.socket passed
+# (FileDescriptorName=grpc), which belongs to systemd with the control socket's owner and mode.
+check_grpc_socket_passed() {
+    local passed mode
+    passed=$(ns journalctl -q --no-pager -o cat -u "$UNIT" | grep -c 'serving the gRPC API on the socket passed by systemd')
+    mode=$(ns stat -c '%U:%G %a' /run/sagad/sagad-grpc.sock 2>&1)
+    DETAIL="'gRPC API on the socket passed by systemd' logged ${passed}x; /run/sagad/sagad-grpc.sock $mode;"
+    DETAIL+=" sagad-grpc.socket $(prop ActiveState sagad-grpc.socket)"
+    [ "$passed" -ge 1 ] && [ "$mode" = "sagad:sagad 660" ] && [ "$(prop ActiveState sagad-grpc.socket)" = active ]
 }
 
 check_order_finishes() {

@@ -92,14 +92,14 @@ init() {
 }
 
 # Copies the `make install` stage into the overlay, as a package would land, and does what the
-# Makefile leaves to the live system: the sagad user, and enabling only sagad.socket (so the
+# Makefile leaves to the live system: the sagad user, and enabling only the sockets (so the
 # first connection starts sagad). A boot target brings up the basics but none of the host's
 # services.
 install_stage() {
     local R=$1 E=$1/etc/systemd/system
     cp -a "$W/stage/." "$R/"
     systemd-sysusers --root="$R" "$R/usr/lib/sysusers.d/sagad.conf"
-    systemctl --root="$R" --quiet enable sagad.socket
+    systemctl --root="$R" --quiet enable sagad.socket sagad-grpc.socket
     if [ -f "$W/payload/dropin.conf" ]; then
         install -D -m 0644 "$W/payload/dropin.conf" "$E/sagad.service.d/test.conf"
     fi

@@ -15,7 +15,7 @@ make_stage() {
 # Files `make install` must have put into the stage (the config is checked apart).
 STAGED_FILES=(
     usr/bin/sagad usr/bin/sagactl usr/lib/systemd/system/sagad.service usr/lib/systemd/system/sagad.socket
-    usr/lib/sysusers.d/sagad.conf usr/share/bash-completion/completions/sagactl
+    usr/lib/systemd/system/sagad-grpc.socket usr/lib/sysusers.d/sagad.conf usr/share/bash-completion/completions/sagactl
     usr/share/zsh/site-functions/_sagactl usr/share/fish/vendor_completions.d/sagactl.fish
 )
 

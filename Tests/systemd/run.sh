@@ -196,6 +196,7 @@ run_check reinstall_and_uninstall_keep_an_edited_config
 run_check verify
 run_check security
 run_check first_connection_starts_sagad
+run_check grpc_socket_passed
 run_check order_finishes
 run_check start_blocks_until_ready_clients_answered
 run_check reload_applies_limits_and_log_level
