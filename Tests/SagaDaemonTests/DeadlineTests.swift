@@ -65,7 +65,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await saga.orders.order(placed.id).status == .created)
         await saga.orders.updateSettings(OrderSettings(maxInFlight: 100_000, paymentTimeout: .milliseconds(200)))
-        #expect(try await saga.eventually(timeout: .seconds(5)) { try await saga.orders.order(placed.id).status == .canceled })
+        #expect(try await saga.eventually(timeout: .seconds(30)) { try await saga.orders.order(placed.id).status == .canceled })
         saga.checkout.host.consumer.resumeConsuming()
         _ = try await saga.settled(placed.id)
         #expect(try await saga.eventually { await saga.drained() })

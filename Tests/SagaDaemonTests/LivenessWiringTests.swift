@@ -76,7 +76,7 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
             default: await saga.fulfillment.wedge(on: gate)
             }
         }
-        #expect(await saga.eventually(timeout: .seconds(5)) { gate.isEntered })
+        #expect(await saga.eventually(timeout: .seconds(30)) { gate.isEntered })
 
         // Generous for the healthy ones: this test shares a small thread pool with the others.
         let checks = try #require(await answer(within: .seconds(5)) { await daemon.livenessChecks(timeout: .milliseconds(1500)) },
@@ -89,7 +89,7 @@ extension FulfillmentService { func wedge(on gate: Gate) { gate.block() } }
 
         gate.open()
         await wedged.value
-        #expect(await saga.eventually(timeout: .seconds(5)) {
+        #expect(await saga.eventually(timeout: .seconds(30)) {
             await daemon.livenessChecks(timeout: .seconds(2)).values.allSatisfy { $0 == "ok" }
         })
     }
@@ -146,7 +146,7 @@ extension LogLivenessTests {
 
         // Reads and statistics still answer; the check fails once the wait outlasts the limit.
         var checks: [String: String] = [:]
-        #expect(await saga.eventually(timeout: .seconds(5)) {
+        #expect(await saga.eventually(timeout: .seconds(30)) {
             checks = await daemon.livenessChecks(timeout: .seconds(2))
             return checks["log"] != "ok"
         }, "the log check passed with its writer hung: \(checks)")
@@ -156,7 +156,7 @@ extension LogLivenessTests {
         gate.open()
         _ = try await first.value
         _ = try await second.value
-        #expect(await saga.eventually(timeout: .seconds(5)) {
+        #expect(await saga.eventually(timeout: .seconds(30)) {
             await daemon.livenessChecks(timeout: .seconds(2))["log"] == "ok"
         })
     }
