@@ -15,7 +15,11 @@ import Testing
             // Checkout paused: the order waits in `created` until the watch has seen it, then
             // settles; the stream ends by itself, each message a new state of the order.
             #expect(try daemon.call("POST", "/v1/groups/checkout/pause").status == 200)
-            let placed = try await orders.placeOrder(.with { $0.amount = "12.34" })
+            // W3C Trace Context as metadata, kept with the order as over HTTP.
+            let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+            let placed = try await orders.placeOrder(
+                .with { $0.amount = "12.34" }, metadata: ["traceparent": "00-\(traceID)-00f067aa0ba902b7-01"])
+            #expect(try daemon.call("GET", "/v1/orders/\(placed.order.id)/timeline").json["trace_id"] as? String == traceID)
             #expect(!placed.replayed)
             #expect(placed.order.amount == "12.34")
             #expect(placed.order.accountID == "default")

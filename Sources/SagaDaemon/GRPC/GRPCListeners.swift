@@ -18,16 +18,16 @@ enum GRPCListeners {
             let transport = HTTP2ServerTransport.Posix(
                 listeningSocketDescriptor: Int(descriptor), transportSecurity: .plaintext)
             services.append(GRPCServerService(
-                server: GRPCServer(transport: transport, services: [orders]), transport: transport,
-                description: "the socket passed by systemd (fd \(descriptor))", logger: daemon.logger))
+                server: GRPCServer(transport: transport, services: [orders], interceptors: [TraceparentInterceptor()]),
+                transport: transport, description: "the socket passed by systemd (fd \(descriptor))", logger: daemon.logger))
         } else {
             let path = configuration.resolvedGRPCSocket
             try ControlSocket.prepare(path, key: "grpc.socket")
             let transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: path), transportSecurity: .plaintext)
             let mode = settings.socketMode
             services.append(GRPCServerService(
-                server: GRPCServer(transport: transport, services: [orders]), transport: transport,
-                description: path, logger: daemon.logger
+                server: GRPCServer(transport: transport, services: [orders], interceptors: [TraceparentInterceptor()]),
+                transport: transport, description: path, logger: daemon.logger
             ) {
                 // The same file mode as the control socket: it guards both the same way.
                 do { try ControlSocket.setMode(path, mode) } catch {
@@ -41,7 +41,7 @@ enum GRPCListeners {
             let address: GRPCNIOTransportCore.SocketAddress = host.contains(":")
                 ? .ipv6(host: host, port: port) : .ipv4(host: host == "localhost" ? "127.0.0.1" : host, port: port)
             let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: .plaintext)
-            var interceptors: [any ServerInterceptor] = []
+            var interceptors: [any ServerInterceptor] = [TraceparentInterceptor()]
             if let token = settings.httpToken {
                 interceptors.append(BearerTokenInterceptor(token: token))
             } else {

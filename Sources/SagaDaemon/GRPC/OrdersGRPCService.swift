@@ -18,9 +18,9 @@ struct OrdersGRPCService: Sagad_V1_Orders.SimpleServiceProtocol {
         try await Self.answering {
             let body = try OrderOperations.request(
                 amount: request.hasAmount ? request.amount : nil, accountID: request.hasAccountID ? request.accountID : nil)
-            // The simple service protocol sees no request metadata: a gRPC order starts a new trace.
             let (order, replayed) = try await operations.place(
-                body, idempotencyKey: request.hasIdempotencyKey ? request.idempotencyKey : nil, traceparent: nil)
+                body, idempotencyKey: request.hasIdempotencyKey ? request.idempotencyKey : nil,
+                traceparent: CallTraceparent.value)
             return .with {
                 $0.order = Sagad_V1_Order(order)
                 $0.replayed = replayed
