@@ -20,7 +20,7 @@ extension FulfillmentService {
             return try await host.endOverdue(
                 step: "fulfillment", batch: Self.deadlineBatch,
                 due: { db, limit in try FulfillmentDeadlines.due(since: cutoff, limit: limit, in: db) },
-                end: { db, id in try FulfillmentDeadlines.fail(id, reason: reason, at: now, in: db) }
+                end: { db, id in try FulfillmentOutcome.record(id, failedBecause: reason, at: now, in: db) }
             ).count
         } catch {
             host.logger.error("cannot fail fulfillments past their deadline", metadata: ["error": "\(error)"])
@@ -41,19 +41,27 @@ enum FulfillmentDeadlines {
     static func due(since cutoff: Int64, limit: Int, in db: Database) throws -> [String] {
         try String.fetchAll(db.cachedStatement(sql: dueSQL), arguments: [cutoff, limit])
     }
+}
 
-    /// The fulfillment of `orderID` fails with `fulfill_failed` if it is still pending, in the
-    /// same conditional update a worker's outcome uses; false when it was no longer pending.
-    static func fail(_ orderID: String, reason: String, at now: Int64, in db: Database) throws -> Bool {
+/// How a fulfillment ends, by its worker or by its deadline: one conditional update of a row
+/// still `pending`, and its event (with the order's trace) in the same transaction.
+enum FulfillmentOutcome {
+    /// Marks the fulfillment of `orderID` successful (`failedBecause` nil) or failed, and sends
+    /// `fulfill_successful` or `fulfill_failed`; false, with nothing sent, when it was no longer
+    /// pending (the other of worker and deadline came first).
+    static func record(_ orderID: String, failedBecause reason: String?, at now: Int64, in db: Database) throws -> Bool {
+        // RETURNING hands back the order's trace context in the same statement.
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: """
-                UPDATE fulfillments SET status = 'failed', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
+                UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
                 RETURNING traceparent
                 """),
-            arguments: [reason, now, orderID])
+            arguments: [reason == nil ? "successful" : "failed", reason, now, orderID])
         else { return false }
         let trace = (row["traceparent"] as String?).flatMap(TraceContext.init(header:))
-        try Outbox.enqueue(SagaEvent(type: .fulfillFailed, orderID: orderID, reason: reason, trace: trace?.child()), in: db)
+        try Outbox.enqueue(SagaEvent(
+            type: reason == nil ? .fulfillSuccessful : .fulfillFailed, orderID: orderID, reason: reason,
+            trace: trace?.child()), in: db)
         return true
     }
 }

@@ -151,18 +151,8 @@ public actor FulfillmentService: SagaParticipant {
         while !Task.isCancelled {
             do {
                 try await host.writer.write { db in
-                    // RETURNING hands back the order's trace context in the same statement.
-                    guard let row = try Row.fetchOne(
-                        db.cachedStatement(sql: """
-                            UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
-                            RETURNING traceparent
-                            """),
-                        arguments: [failed ? "failed" : "successful", failed ? "fulfillment failed" : nil, nowMillis(), orderID])
-                    else { return }
-                    let trace = (row["traceparent"] as String?).flatMap(TraceContext.init(header:))
-                    try Outbox.enqueue(SagaEvent(
-                        type: failed ? .fulfillFailed : .fulfillSuccessful, orderID: orderID,
-                        reason: failed ? "fulfillment failed" : nil, trace: trace?.child()), in: db)
+                    _ = try FulfillmentOutcome.record(
+                        orderID, failedBecause: failed ? "fulfillment failed" : nil, at: nowMillis(), in: db)
                 }
                 host.relay.wake()
                 return
