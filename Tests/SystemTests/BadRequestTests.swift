@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct BadRequestTests {
+@Suite(.serialized, .blockingCalls) struct BadRequestTests {
     static let daemon = DaemonProcess()
 
     /// Sends a request and checks the problem body: status, content type, stable fields.

@@ -8,7 +8,7 @@ import Testing
 /// `make test`, `make chaos` runs 200). Once the load stops and the saga is quiet, every
 /// invariant of DESIGN.md is checked from the stopped daemon's databases, and one line
 /// reports `chaos: C cycles, N orders, K kills, V violations`.
-@Suite(.serialized) struct ChaosTests {
+@Suite(.serialized, .blockingCalls) struct ChaosTests {
     static let settings = ["fulfillment.failure_rate": "0.2", "fulfillment.work_ms": "10"]
 
     @Test func randomKillsUnderMixedLoadBreakNoInvariant() async throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct ConfigurationTests {
+@Suite(.blockingCalls) struct ConfigurationTests {
     func exitStatus(settings: [String: String] = [:], arguments: [String] = [], extraEnvironment: [String: String] = [:])
         async throws -> (Int32, String)
     {

@@ -4,7 +4,7 @@ import Testing
 /// A flipped byte in a closed segment of the real daemon's log, in records a consumer group
 /// has not read yet: the group stops at the damaged record and `/healthz` names it, the other
 /// partition settles, and no order behind the damage is skipped or lost (they wait, `created`).
-@Suite(.serialized) struct DamagedLogTests {
+@Suite(.serialized, .blockingCalls) struct DamagedLogTests {
     /// The partitions of `topic` from `GET /v1/topics`, by number.
     static func partitions(_ daemon: DaemonProcess, topic: String) throws -> [Int: [String: Any]] {
         let rows = try daemon.call("GET", "/v1/topics").json["partitions"] as? [[String: Any]] ?? []

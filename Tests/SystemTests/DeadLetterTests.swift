@@ -5,7 +5,7 @@ import Testing
 /// Dead letters end to end on the real daemon: records their consumer cannot handle are parked
 /// in `<topic>.dlq`, listed by `GET /v1/dlq` and `sagactl dlq list`, and replayed once by
 /// `POST /v1/dlq/replay` and `sagactl dlq replay`.
-@Suite(.serialized) struct DeadLetterTests {
+@Suite(.serialized, .blockingCalls) struct DeadLetterTests {
     /// Where a poison record went in the saga's log.
     struct Poison {
         var partition: Int

@@ -4,7 +4,7 @@ import Testing
 /// The two deadlines on the real daemon: stored, so they hold across `kill -9`; reloadable, so
 /// a SIGHUP that shortens one ends the orders already waiting; and every order they end is
 /// compensated with money exact (the crash tests' invariants).
-@Suite(.serialized) struct DeadlineSystemTests {
+@Suite(.serialized, .blockingCalls) struct DeadlineSystemTests {
     typealias ConfigFile = ReloadTests.ConfigFile
 
     /// The value of the sample `name{labels}` in `/metrics`, if it is there.

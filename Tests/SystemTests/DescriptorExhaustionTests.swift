@@ -6,7 +6,7 @@ import Testing
 /// once, so sagad never runs out: requests meanwhile get a clear 503, never a 500; once the
 /// idle clients go, orders go through, settle, and every event id is distinct (out of
 /// descriptors, ids once were all the zero UUID).
-@Suite struct DescriptorExhaustionTests {
+@Suite(.blockingCalls) struct DescriptorExhaustionTests {
     @Test func idleConnectionsBeyondTheDescriptorsGetAClearRefusalAndLoseNothing() async throws {
         let daemon = DaemonProcess(settings: ["control.max_connections": "150"])
         defer { daemon.cleanUp() }

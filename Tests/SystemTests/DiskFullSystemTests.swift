@@ -5,7 +5,7 @@ import Testing
 /// fill. While it is full, orders are refused with a 507 (or 503) problem — never a 500 —,
 /// `/healthz` says why, and nothing is dead-lettered; once space is freed every acknowledged
 /// order settles, no money is made or lost, and health is ok again.
-@Suite(.serialized) struct DiskFullSystemTests {
+@Suite(.serialized, .blockingCalls) struct DiskFullSystemTests {
     static let tmpfsBytes = 32 << 20
     /// What the filler leaves free for the orders to fill (SQLite's write-ahead logs take most).
     static let headroom = 3 << 20

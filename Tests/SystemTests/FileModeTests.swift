@@ -4,7 +4,7 @@ import Testing
 /// The log and the databases are the owner's alone: started with a permissive umask, sagad
 /// still creates its state without group or other access, and tightens a `data` directory an
 /// older version left open.
-@Suite struct FileModeTests {
+@Suite(.blockingCalls) struct FileModeTests {
     /// Every path under `directory` whose mode grants anything to group or others.
     static func openToOthers(under directory: String) throws -> [String] {
         var found: [String] = []

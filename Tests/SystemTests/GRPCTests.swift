@@ -6,7 +6,7 @@ import Testing
 
 /// The gRPC API (proto/sagad/v1/orders.proto) against the real daemon over its Unix socket:
 /// every method, the idempotency key, and the same refusals with the same messages as HTTP.
-@Suite struct GRPCTests {
+@Suite(.blockingCalls) struct GRPCTests {
     @Test func placesGetsListsCancelsAndWatchesOrders() async throws {
         let daemon = DaemonProcess()
         defer { daemon.cleanUp() }

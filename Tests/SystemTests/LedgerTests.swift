@@ -4,7 +4,7 @@ import Testing
 
 /// `GET /v1/accounts`, `GET /v1/ledger` and `sagactl ledger`: the books an operator can check
 /// without opening SQLite — and that say so when they do not balance.
-@Suite struct LedgerTests {
+@Suite(.blockingCalls) struct LedgerTests {
     @Test func theLedgerShowsEveryAccountAndCatchesBooksThatDoNotBalance() async throws {
         let daemon = DaemonProcess(settings: ["fulfillment.failure_rate": "0"])
         defer { daemon.cleanUp() }

@@ -88,7 +88,7 @@ final class WatchdogPingRecorder: Sendable {
 
 /// Liveness against a real fault in one component only: `/healthz` must name it and the
 /// watchdog must stop pinging, where freezing the whole process would prove nothing.
-@Suite(.serialized) struct LivenessTests {
+@Suite(.serialized, .blockingCalls) struct LivenessTests {
     @Test(arguments: [("order", "orders.sqlite"), ("checkout", "checkout.sqlite"), ("fulfillment", "fulfillment.sqlite")])
     func aServiceDatabaseLockedElsewhereFailsHealthzAndStopsWatchdogPingsUntilReleased(service: String, file: String) async throws {
         let notify = try FakeNotifySocket()

@@ -5,7 +5,7 @@ import Testing
 /// start reports the records the groups had consumed past the new end as lost — `/healthz`
 /// fails with `log_recovery`, `GET /v1/lost-records` lists them — until an operator
 /// acknowledges them; new orders meanwhile go through.
-@Suite struct LostRecordsSystemTests {
+@Suite(.blockingCalls) struct LostRecordsSystemTests {
     @Test func aDeletedActiveSegmentFailsHealthUntilAcknowledged() async throws {
         let daemon = DaemonProcess()
         defer { daemon.cleanUp() }

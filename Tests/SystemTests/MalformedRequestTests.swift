@@ -4,7 +4,7 @@ import Testing
 /// Requests NIO's HTTP/1 parser refuses before the router sees them — a 1 MB header, a method
 /// that is not HTTP, a broken request line or Content-Length — are answered with a problem body
 /// and the right status, and the daemon serves the next request.
-@Suite struct MalformedRequestTests {
+@Suite(.blockingCalls) struct MalformedRequestTests {
     /// Sends `raw` on a fresh connection and returns the answer, split at the blank line.
     func answer(to raw: String, on socket: String) throws -> (head: String, body: [String: Any], closed: Bool) {
         let connection = try RawConnection(socket: socket)

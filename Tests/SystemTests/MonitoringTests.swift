@@ -5,7 +5,7 @@ import Testing
 /// sagad: every panel query and every rule's condition must return data, so no panel is
 /// blind and no rule watches a metric sagad does not export. The JSON and the rules are read
 /// as shipped, so a new panel or rule is covered without touching this test.
-@Suite(.serialized) struct MonitoringTests {
+@Suite(.serialized, .blockingCalls) struct MonitoringTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
@@ -110,8 +110,9 @@ import Testing
     func waitUntil(_ what: String, _ prometheus: PrometheusServer, timeout: Duration = .seconds(20),
                    _ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if (try? condition()) == true { return }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         Issue.record("not within \(timeout): \(what)\nprometheus said:\n\(prometheus.log.suffix(2000))")

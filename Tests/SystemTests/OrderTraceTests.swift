@@ -5,18 +5,19 @@ import Testing
 /// `sagactl order trace` show every event of its saga across the three services, where it sat
 /// in the log and how long each step took; the `traceparent` it was placed with is in every
 /// event's header and in every log line about it.
-@Suite(.serialized) struct OrderTraceTests {
+@Suite(.serialized, .blockingCalls) struct OrderTraceTests {
     static let parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
     /// The timeline once it has `count` events (the last ones are applied after the order settles).
     static func timeline(_ daemon: DaemonProcess, _ id: String, count: Int) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + .seconds(20)
         var body: [String: Any] = [:]
-        while ContinuousClock.now < deadline {
+        while true {
             let reply = try daemon.call("GET", "/v1/orders/\(id)/timeline")
             #expect(reply.status == 200, "\(reply.text)")
             body = reply.json
             if (body["events"] as? [[String: Any]])?.count ?? 0 >= count { return body }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("timeline of \(id) did not reach \(count) events: \(body)")

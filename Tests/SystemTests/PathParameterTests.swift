@@ -3,7 +3,7 @@ import Testing
 
 /// Path parameters are percent-decoded: an account named `a b/c`, created through the body,
 /// is found and credited at `/v1/accounts/a%20b%2Fc`, as any RFC 3986 client encodes it.
-@Suite struct PathParameterTests {
+@Suite(.blockingCalls) struct PathParameterTests {
     @Test func percentEncodedIDsNameWhatTheBodyNamed() async throws {
         let daemon = DaemonProcess()
         defer { daemon.cleanUp() }

@@ -3,7 +3,7 @@ import Testing
 
 /// A paused consumer group stays paused across a restart — a stop, or a crash — until an
 /// operator resumes it; then the work waiting for it settles.
-@Suite struct PauseTests {
+@Suite(.blockingCalls) struct PauseTests {
     @Test func aPauseOutlivesRestartsUntilResumed() async throws {
         let daemon = DaemonProcess()
         defer { daemon.cleanUp() }

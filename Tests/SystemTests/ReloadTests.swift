@@ -4,7 +4,7 @@ import Testing
 /// SIGHUP and SIGINT on the real daemon: a reload applies the order limits at once, reports
 /// keys that need a restart while keeping their running values, survives a bad file, and a
 /// second Ctrl-C during the graceful stop ends the process at once.
-@Suite(.serialized) struct ReloadTests {
+@Suite(.serialized, .blockingCalls) struct ReloadTests {
     /// A configuration file in the temporary directory, rewritten by the tests.
     final class ConfigFile {
         let path = NSTemporaryDirectory() + "sagad-reload-\(UUID().uuidString.prefix(6)).yaml"

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct SagaEndToEndTests {
+@Suite(.serialized, .blockingCalls) struct SagaEndToEndTests {
     @Test func everySagaPathThroughTheRealDaemon() async throws {
         let configFile = NSTemporaryDirectory() + "sagad-e2e-\(UUID().uuidString.prefix(6)).yaml"
         try "fulfillment:\n  failure_rate: 0\n".write(toFile: configFile, atomically: true, encoding: .utf8)
@@ -102,7 +102,7 @@ import Testing
     }
 }
 
-@Suite struct TCPListenerTests {
+@Suite(.blockingCalls) struct TCPListenerTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is not installed"))
     func theOptionalLoopbackListenerServesTheSameAPI() async throws {
         let port = LoopbackHTTPClient.freePort()

@@ -23,7 +23,7 @@ func sagactl(_ arguments: [String], socket: String) async throws -> (status: Int
     return (process.terminationStatus, (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
 }
 
-@Suite(.serialized) struct SagactlTests {
+@Suite(.serialized, .blockingCalls) struct SagactlTests {
     @Test func aNewcomerCreatesAnOrderAndWatchesItFinish() async throws {
         let daemon = DaemonProcess(settings: ["fulfillment.work_ms": "50"])
         defer { daemon.cleanUp() }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct SystemdProtocolTests {
+@Suite(.serialized, .blockingCalls) struct SystemdProtocolTests {
     /// READY=1 means "recovered and serving": the moment it arrives, the control socket must
     /// accept a connection and an order placed before a crash must be readable. The listener
     /// reacts to READY itself, so nothing here waits for /readyz first.

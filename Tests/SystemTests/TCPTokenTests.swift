@@ -3,7 +3,7 @@ import Testing
 
 /// `http.token_file` guards the loopback TCP listener: no token or a wrong one gets a 401
 /// problem, the right one is served, and the Unix socket asks for none.
-@Suite struct TCPTokenTests {
+@Suite(.blockingCalls) struct TCPTokenTests {
     static let secret = "tcp-token-7f3a9c2e41b8d605"
 
     /// A file holding `secret` (mode 0600) in a fresh directory, which the caller removes.

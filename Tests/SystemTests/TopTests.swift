@@ -33,14 +33,15 @@ struct TmuxServer {
 /// `sagactl top` as a person sees it: in a 100×30 tmux pane against the real daemon under a
 /// little load, redrawn every second on the alternate screen, and gone (terminal restored) on
 /// `q` or Ctrl-C; `--once` prints one frame without escape codes.
-@Suite(.serialized) struct TopTests {
+@Suite(.serialized, .blockingCalls) struct TopTests {
     /// Polls the pane until `condition` holds on its text (at most 20 s); returns the last capture.
     static func pane(_ tmux: TmuxServer, _ session: String, until condition: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(20)
         var text = ""
-        while ContinuousClock.now < deadline {
+        while true {
             text = try await tmux.run(["capture-pane", "-p", "-t", session])
             if condition(text) { return text }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("the pane never showed what was expected:\n\(text)")
