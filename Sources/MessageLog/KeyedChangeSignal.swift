@@ -9,7 +9,8 @@ import Synchronization
 /// (60 s, thousands a second) held memory for its whole timeout.
 public final class KeyedChangeSignal: Sendable {
     private struct Waiter {
-        var key: String
+        /// A change to any of them wakes the waiter.
+        var keys: [String]
         var deadline: ContinuousClock.Instant
         var continuation: CheckedContinuation<Void, Never>
     }
@@ -43,6 +44,9 @@ public final class KeyedChangeSignal: Sendable {
     /// The key's version: compare it with a later one, or pass it to `wait`.
     public func version(of key: String) -> UInt64 { state.withLock { $0.version(of: key) } }
 
+    /// The versions of `keys`, in their order (for `wait(forAnyOf:changingFrom:timeout:)`).
+    public func versions(of keys: [String]) -> [UInt64] { state.withLock { state in keys.map { state.version(of: $0) } } }
+
     /// Marks `keys` changed and wakes whoever waits on them.
     public func notify(_ keys: Set<String>) {
         guard !keys.isEmpty else { return }
@@ -54,7 +58,7 @@ public final class KeyedChangeSignal: Sendable {
             state.sequence += 1
             for key in keys { state.versions[key] = state.sequence }
             guard !state.waiters.isEmpty else { return [] }
-            let ids = state.waiters.filter { keys.contains($0.value.key) }.map(\.key)
+            let ids = state.waiters.filter { $0.value.keys.contains(where: keys.contains) }.map(\.key)
             return ids.compactMap { state.waiters.removeValue(forKey: $0) }
         }
         for waiter in woken { waiter.continuation.resume() }
@@ -63,6 +67,12 @@ public final class KeyedChangeSignal: Sendable {
     /// Returns when `key` changes from `seen`, after `timeout` (up to `sweepInterval` later),
     /// or on cancellation.
     public func wait(for key: String, changingFrom seen: UInt64, timeout: Duration) async {
+        await wait(forAnyOf: [key], changingFrom: [seen], timeout: timeout)
+    }
+
+    /// Returns when any of `keys` changes from its version in `seen` (same order), after
+    /// `timeout` (up to `sweepInterval` later), or on cancellation.
+    public func wait(forAnyOf keys: [String], changingFrom seen: [UInt64], timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
         let id = state.withLock { state -> Int in
             state.nextID += 1
@@ -71,8 +81,9 @@ public final class KeyedChangeSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let (registered, startSweeper) = state.withLock { state -> (Bool, Bool) in
-                    guard state.version(of: key) == seen, !Task.isCancelled else { return (false, false) }
-                    state.waiters[id] = Waiter(key: key, deadline: deadline, continuation: continuation)
+                    let unchanged = zip(keys, seen).allSatisfy { state.version(of: $0) == $1 }
+                    guard unchanged, !Task.isCancelled else { return (false, false) }
+                    state.waiters[id] = Waiter(keys: keys, deadline: deadline, continuation: continuation)
                     defer { state.sweeping = true }
                     return (true, !state.sweeping)
                 }

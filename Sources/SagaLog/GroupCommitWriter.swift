@@ -12,7 +12,7 @@ final class GroupCommitWriter: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let state = Mutex(State())
-    private let onPublish: @Sendable () -> Void
+    private let onPublish: @Sendable (Set<String>) -> Void
 
     private struct State {
         var ready: [ObjectIdentifier: Partition] = [:]
@@ -24,8 +24,9 @@ final class GroupCommitWriter: Sendable {
         var started = false
     }
 
-    /// `onPublish` runs after each pass that made records visible (to wake consumers).
-    init(durability: DurabilityPolicy, onPublish: @escaping @Sendable () -> Void) {
+    /// `onPublish` runs after each pass that made records visible, with the topics that got
+    /// them (to wake their consumers, and only theirs).
+    init(durability: DurabilityPolicy, onPublish: @escaping @Sendable (Set<String>) -> Void) {
         self.durability = durability
         self.onPublish = onPublish
     }
@@ -155,7 +156,7 @@ final class GroupCommitWriter: Sendable {
             let round = partition.writeQueued()
             rounds.append((partition, round))
         }
-        var published = false
+        var published: Set<String> = []
         var completed = 0
         for (partition, round) in rounds {
             completed += round.completed.count
@@ -168,7 +169,7 @@ final class GroupCommitWriter: Sendable {
                 }
                 if syncError == nil {
                     partition.publishWritten()
-                    published = true
+                    published.insert(partition.topic)
                 }
             }
             for (append, result) in round.completed {
@@ -179,7 +180,7 @@ final class GroupCommitWriter: Sendable {
                 state.withLock { $0.ready[ObjectIdentifier(partition)] = partition }
             }
         }
-        if published { onPublish() }
+        if !published.isEmpty { onPublish(published) }
         return completed
     }
 

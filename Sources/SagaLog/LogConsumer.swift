@@ -39,13 +39,14 @@ public final class LogConsumer: MessageConsumer, Sendable {
     public func poll(maxRecords: Int = 500, timeout: Duration = .seconds(1)) async throws -> [LogRecord] {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
+        let keys = [SagaLog.appendKey] + topics.map(SagaLog.appendKey(topic:))
         while true {
-            let seen = log.signal.version(of: SagaLog.appendKey)
+            let seen = log.signal.versions(of: keys)
             let records = try readAvailable(maxRecords: maxRecords)
             if !records.isEmpty { return records }
             let remaining = clock.now.duration(to: deadline)
             if remaining <= .zero || Task.isCancelled { return [] }
-            await log.signal.wait(for: SagaLog.appendKey, changingFrom: seen, timeout: remaining)
+            await log.signal.wait(forAnyOf: keys, changingFrom: seen, timeout: remaining)
         }
     }
 

@@ -19,7 +19,11 @@ public final class SagaLog: MessageLog, Sendable {
     /// Wakes waiting consumers when records become visible or group membership changes, so
     /// that consumers never poll the disk.
     let signal = KeyedChangeSignal()
+    /// Changed when groups change members or the log closes: every consumer wakes.
     static let appendKey = "log"
+    /// Changed when `topic` has new records: only its consumers wake (with one key for every
+    /// topic, each append woke every service's consumer, two of three for nothing).
+    static func appendKey(topic: String) -> String { "log:" + topic }
     let coordinator: GroupCoordinator
     /// Partitions groups are stuck on (damaged or deleted records).
     let stalls: StalledReads
@@ -56,7 +60,9 @@ public final class SagaLog: MessageLog, Sendable {
         self.logger = logger
         self.lock = lock
         let signal = self.signal
-        self.writer = GroupCommitWriter(durability: configuration.durability) { signal.notify([SagaLog.appendKey]) }
+        self.writer = GroupCommitWriter(durability: configuration.durability) { topics in
+            signal.notify(Set(topics.map(SagaLog.appendKey(topic:))))
+        }
         self.state = Mutex(State())
 
         let marker = directory + "/" + Self.markerName

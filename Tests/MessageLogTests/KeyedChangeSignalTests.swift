@@ -19,6 +19,26 @@ import Testing
         #expect(signal.version(of: "a") != seen)
     }
 
+    /// A wait on several keys ends on a change to any of them, and not on another key.
+    @Test func aWaitOnSeveralKeysEndsOnAnyOfThem() async {
+        let signal = KeyedChangeSignal()
+        let keys = ["a", "b"]
+        let seen = signal.versions(of: keys)
+        let start = clock.now
+        async let waited: Void = signal.wait(forAnyOf: keys, changingFrom: seen, timeout: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        signal.notify(["c"])
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(signal.versions(of: keys) == seen)
+        signal.notify(["b"])
+        await waited
+        #expect(clock.now - start < .seconds(30))
+        // Already changed when it starts: returns at once.
+        let early = clock.now
+        await signal.wait(forAnyOf: keys, changingFrom: seen, timeout: .seconds(30))
+        #expect(clock.now - early < .seconds(30))
+    }
+
     @Test func aWaitEndsAtItsTimeoutWithoutAChange() async {
         let signal = KeyedChangeSignal()
         let start = clock.now

@@ -94,6 +94,32 @@ import Testing
         try log.close()
     }
 
+    /// An append wakes the consumers of its topic only: the version a consumer of another
+    /// topic waits on does not move (with one key for the whole log, every append woke every
+    /// service's consumer).
+    @Test func anAppendChangesOnlyItsTopicsKey() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
+        try log.createTopic("a", partitions: 1)
+        try log.createTopic("b", partitions: 1)
+        let keys = ["a", "b"].map(SagaLog.appendKey(topic:)) + [SagaLog.appendKey]
+        let before = log.signal.versions(of: keys)
+        _ = try await log.append(record("k", "v"), to: "a")
+        let after = log.signal.versions(of: keys)
+        #expect(after[0] != before[0], "the appended topic's key did not change")
+        #expect(after[1] == before[1], "another topic's consumers were woken")
+        #expect(after[2] == before[2], "every consumer was woken")
+
+        // A consumer of "b" waits through appends to "a" and wakes for its own.
+        let consumer = try log.consumer(group: "g", topics: ["b"])
+        async let received = consumer.poll(maxRecords: 10, timeout: .seconds(20))
+        for n in 0..<5 { _ = try await log.append(record("k", "a\(n)"), to: "a") }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await log.append(record("k", "for b"), to: "b")
+        #expect(try await received.map(text) == ["for b"])
+        try log.close()
+    }
+
     /// Under `always` the end a commit may reach is the durable end: a record written but
     /// still waiting for its `fdatasync` cannot be committed past.
     @Test func commitsPastTheDurableEndAreRejected() async throws {
