@@ -40,23 +40,26 @@ public actor OutboxRelay {
     /// Tells the relay that new rows were committed.
     public nonisolated func wake() { wakeupSink.yield() }
 
-    /// Relays until the task is cancelled; sleeps until woken (or a second passes) when idle,
-    /// and backs off after failures.
+    /// Relays until the task is cancelled; sleeps until woken (or the next second's tick) when
+    /// idle, and backs off after failures. The tick is one timer for the whole run: a sleeping
+    /// task per idle spell (a thousand a second under load) woke a timer thread each time.
     public func run() async {
         var failures = 0
         var iterator = wakeups.makeAsyncIterator()
+        let ticker = Task { [wakeupSink] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                wakeupSink.yield()
+            }
+        }
+        defer { ticker.cancel() }
         while !Task.isCancelled {
             do {
                 let relayed = try await relayOnce()
                 failures = 0
                 fault.withLock { $0 = nil }
-                if relayed == 0 {
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask { try? await Task.sleep(for: .seconds(1)) }
-                        _ = await iterator.next()
-                        group.cancelAll()
-                    }
-                }
+                // A cancelled wait returns nil at once (the stream ends with the task).
+                if relayed == 0 { _ = await iterator.next() }
             } catch {
                 if Task.isCancelled { break }
                 failures += 1

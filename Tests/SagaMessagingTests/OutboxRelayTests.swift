@@ -46,6 +46,31 @@ import Testing
         #expect(canceled[0].header(EventCodec.eventIDHeader) == old.id)
         #expect(try EventCodec.event(from: canceled[0]) == old)
     }
+
+    /// Rows committed by a writer that never wakes the relay still go within about a second:
+    /// the relay's own tick, one timer for its whole run, stands in for the missed wake.
+    @Test func rowsCommittedWithoutAWakeAreRelayedOnTheNextTick() async throws {
+        let scratch = try ScratchLog("relay-tick", topics: ["order_pending": 1])
+        defer { scratch.close() }
+        let database = try ServiceDatabase.open(
+            path: scratch.directory + "/relay.sqlite", migrator: ServiceSchema([.messaging]).migrator)
+        let relay = OutboxRelay(service: "test", database: database, log: scratch.log, logger: scratch.logger)
+        let running = Task { await relay.run() }
+        defer { running.cancel() }
+        for round in 1...3 {
+            try await Task.sleep(for: .milliseconds(200))  // the relay is idle, waiting
+            try await database.write { db in
+                try Outbox.enqueue(SagaEvent(type: .orderPending, orderID: "o\(round)", accountID: "a", amountCents: 5), in: db)
+            }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while try scratch.log.read(topic: "order_pending", partition: 0, from: 0).count < round, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try scratch.log.read(topic: "order_pending", partition: 0, from: 0).count == round, "round \(round)")
+        }
+        running.cancel()
+        await running.value
+    }
 }
 
 /// A log whose appends fail with a full disk while `full` is set, and go to `log` otherwise.
