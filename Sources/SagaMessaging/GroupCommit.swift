@@ -80,6 +80,8 @@ public final class GroupCommit: Sendable {
             var outcomes: [Outcome] = []
             outcomes.reserveCapacity(jobs.count)
             let started = ContinuousClock.now
+            // A transaction of reads only (an idle relay's) commits nothing: it is not counted.
+            let changesBefore = db.totalChangesCount
             do {
                 try db.inTransaction {
                     if jobs.count == 1 {
@@ -104,7 +106,7 @@ public final class GroupCommit: Sendable {
                     }
                     return .commit
                 }
-                SagaMetrics.databaseCommitted(database.path, since: started, committed: jobs.count > 1 || outcomes.first?.threw == false)
+                SagaMetrics.databaseCommitted(database.path, since: started, committed: (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore)
                 for outcome in outcomes { outcome.deliver() }
             } catch {
                 for job in jobs { job.fail(error) }

@@ -19,6 +19,11 @@ public actor OutboxRelay {
     private let wakeupSink: AsyncStream<Void>.Continuation
     private let backlogGauge: Gauge
     private let fault = Mutex<String?>(nil)
+    /// The last row `run()` appended and has not deleted yet: its next read deletes it in the
+    /// same write.
+    private var appendedThrough: Int64?
+
+    private typealias PendingRow = (seq: Int64, topic: String, record: ProducerRecord)
 
     /// The storage fault (see ``StorageFault``) the relay is retrying through, if any: the log's
     /// or the database's disk is full, so nothing it holds reaches the log until space is freed.
@@ -55,7 +60,7 @@ public actor OutboxRelay {
         defer { ticker.cancel() }
         while !Task.isCancelled {
             do {
-                let relayed = try await relayOnce()
+                let relayed = try await relayNextBatch()
                 failures = 0
                 fault.withLock { $0 = nil }
                 // A cancelled wait returns nil at once (the stream ends with the task).
@@ -71,6 +76,27 @@ public actor OutboxRelay {
                 try? await Task.sleep(for: .milliseconds(delay))
             }
         }
+        if let appendedThrough { try? await markSent(through: appendedThrough) }
+    }
+
+    /// Deletes what the last batch appended and reads the next one in one write through the
+    /// database's group commit — one hop, whose commit the consumer's writes share, where a
+    /// read on a reader and a delete on the writer took two — then appends it. Returns how
+    /// many rows went.
+    func relayNextBatch() async throws -> Int {
+        let limit = batchSize
+        let sent = appendedThrough
+        let (rows, backlog) = try await writer.write { db -> ([PendingRow], Int) in
+            if let sent { try db.executeCached("DELETE FROM outbox WHERE seq <= ?", arguments: [sent]) }
+            let rows = try Self.pendingRows(db, limit: limit)
+            return (rows, rows.count < limit ? rows.count : try Outbox.backlog(db))
+        }
+        appendedThrough = nil
+        backlogGauge.record(backlog)
+        guard let last = rows.last else { return 0 }
+        try await append(rows)
+        appendedThrough = last.seq
+        return rows.count
     }
 
     /// Relays one batch; returns how many rows went.
@@ -84,17 +110,26 @@ public actor OutboxRelay {
     /// Appends the oldest pending rows; returns their count and the last sequence number.
     func appendPending() async throws -> (Int, Int64)? {
         let limit = batchSize
-        let rows = try await database.read { db -> [(seq: Int64, topic: String, record: ProducerRecord)] in
-            let statement = try db.cachedStatement(
-                sql: "SELECT seq, topic, event_id, record_key, payload, traceparent FROM outbox ORDER BY seq LIMIT ?")
-            return try Row.fetchAll(statement, arguments: [limit]).map { row in
-                (row["seq"], row["topic"], try Self.record(of: row))
-            }
-        }
+        let rows = try await database.read { db in try Self.pendingRows(db, limit: limit) }
         guard let last = rows.last else {
             backlogGauge.record(0)
             return nil
         }
+        try await append(rows)
+        return (rows.count, last.seq)
+    }
+
+    /// The oldest `limit` outbox rows, as log records.
+    private static func pendingRows(_ db: Database, limit: Int) throws -> [PendingRow] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT seq, topic, event_id, record_key, payload, traceparent FROM outbox ORDER BY seq LIMIT ?")
+        return try Row.fetchAll(statement, arguments: [limit]).map { row in
+            (row["seq"], row["topic"], try Self.record(of: row))
+        }
+    }
+
+    /// Appends `rows` with one append per topic.
+    private func append(_ rows: [PendingRow]) async throws {
         var byTopic: [(String, [ProducerRecord])] = []
         for row in rows {
             let (topic, record) = (row.topic, row.record)
@@ -115,7 +150,6 @@ public actor OutboxRelay {
             }
             try await group.waitForAll()
         }
-        return (rows.count, last.seq)
     }
 
     /// The log record of an outbox row: its payload as it was encoded on the way in, with the
