@@ -32,6 +32,7 @@ public final class EventConsumer: Sendable {
     private let handler: Handler
     private let afterCommit: @Sendable ([SagaEvent]) -> Void
     private let batchSize: Int
+    private let commitInterval: Duration
     private let pause = PauseSwitch()
     /// The handled-events counter and step-latency timer of each consumed type, made once
     /// (making a metric looks it up in the metrics system's registry, under its lock).
@@ -39,7 +40,8 @@ public final class EventConsumer: Sendable {
 
     public init(
         service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, database: DatabasePool,
-        writer: GroupCommit? = nil, retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256, logger: Logger,
+        writer: GroupCommit? = nil, retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256,
+        commitInterval: Duration = EventConsumer.commitInterval, logger: Logger,
         handler: @escaping Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
     ) {
         self.service = service
@@ -51,6 +53,7 @@ public final class EventConsumer: Sendable {
         self.writer = writer ?? GroupCommit(database: database)
         self.retry = retry
         self.batchSize = batchSize
+        self.commitInterval = commitInterval
         self.logger = logger
         self.handler = handler
         self.afterCommit = afterCommit
@@ -84,6 +87,7 @@ public final class EventConsumer: Sendable {
             try? await Task.sleep(for: .seconds(1))
             return
         }
+        var progress = UncommittedProgress(interval: commitInterval)
         defer {
             consumer.close()
             pause.acknowledgeLeft()
@@ -95,19 +99,36 @@ public final class EventConsumer: Sendable {
                 await purgeInbox()
             }
             do {
-                let records = try await consumer.poll(maxRecords: batchSize, timeout: .milliseconds(500))
-                guard !records.isEmpty else { continue }
-                // An interrupted batch (shutdown) is not committed: it is delivered again.
-                guard let applied = await process(records) else { break }
-                try await consumer.commit(records)
-                afterCommit(applied)
+                let records = try await consumer.poll(maxRecords: batchSize, timeout: progress.pollTimeout(idle: .milliseconds(500)))
+                if !records.isEmpty {
+                    // An interrupted batch (shutdown) is not committed: it is delivered again.
+                    guard let applied = await process(records) else { break }
+                    progress.add(records)
+                    afterCommit(applied)
+                }
+                if progress.isDue(idle: records.isEmpty) {
+                    try await consumer.commit(progress.records)
+                    progress.clear()
+                }
             } catch {
                 if Task.isCancelled { break }
                 logger.error("consumer loop error; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
+        // Leaving (a pause, a shutdown): what was applied is committed, so that the member
+        // taking over does not get it again.
+        if !progress.records.isEmpty {
+            do { try await consumer.commit(progress.records) } catch {
+                logger.warning("offset commit on leaving failed; the events are delivered again and dropped by the inbox",
+                               metadata: ["group": "\(group)", "error": "\(error)"])
+            }
+        }
     }
+
+    /// How long applied events may wait for their offsets to be committed while more arrive
+    /// (see `UncommittedProgress`): as long as the offset journals wait for their sync.
+    public static let commitInterval: Duration = .milliseconds(100)
 
     /// Inbox entries older than this are forgotten: far beyond any redelivery (a restart, a
     /// rebalance, a relay retry replays at most minutes of events).

@@ -39,7 +39,7 @@ final class ConsumerFixture: Sendable {
 
     /// `failFirst` handler calls fail, with `failure` (by default an error of the handler's own).
     init(failFirst: Int = 0, failure: any Error & Sendable = CocoaError(.fileLocking), failAlways: Set<String> = [],
-         batchSize: Int = 256) throws {
+         batchSize: Int = 256, commitInterval: Duration = EventConsumer.commitInterval) throws {
         directory = NSTemporaryDirectory() + "consumer-\(UUID().uuidString)"
         var configuration = LogConfiguration()
         configuration.durability = .never
@@ -59,7 +59,7 @@ final class ConsumerFixture: Sendable {
         consumer = EventConsumer(
             service: "test", group: "test", types: [.orderPending], log: log, database: database,
             retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1), maxDelay: .milliseconds(10)),
-            batchSize: batchSize, logger: logger,
+            batchSize: batchSize, commitInterval: commitInterval, logger: logger,
             handler: { event, db in
                 calls.record(event.orderID)
                 let committed = log.groupLag().filter { $0.group == "test" && $0.topic == "order_pending" }
@@ -172,10 +172,28 @@ final class ConsumerFixture: Sendable {
         #expect(try fixture.effects().isEmpty)
     }
 
+    /// With the services' interval, offsets of a burst are committed once the consumer runs
+    /// out of records (lag reaches 0 while it keeps running), not left for the next burst.
+    @Test func anIdleConsumerCommitsWhatItApplied() async throws {
+        let fixture = try ConsumerFixture(batchSize: 4)
+        defer { fixture.close() }
+        _ = try await fixture.publish((0..<20).map { "order-\($0)" })
+        let task = Task { await fixture.consumer.run() }
+        defer { task.cancel() }
+        let deadline = ContinuousClock.now + .seconds(30)  // a bound for a loaded machine, not a wait
+        func committed() -> Int64 { fixture.log.groupLag().filter { $0.group == "test" }.reduce(0) { $0 + ($1.committedOffset ?? 0) } }
+        while try fixture.effects().count < 20 || committed() < 20, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try fixture.effects().count == 20)
+        #expect(committed() == 20, "the consumer is idle and still has not committed all it applied")
+    }
+
     @Test func theRunLoopCommitsOffsetsOnlyAfterApplying() async throws {
-        // Small batches and a failing stretch: commits happen while later records are still
-        // being applied, and a record retried after a failure must not have been committed.
-        let fixture = try ConsumerFixture(failFirst: 3, batchSize: 4)
+        // Small batches committed after each and a failing stretch: commits happen while later
+        // records are still being applied, and a record retried after a failure must not have
+        // been committed.
+        let fixture = try ConsumerFixture(failFirst: 3, batchSize: 4, commitInterval: .zero)
         defer { fixture.close() }
         let records = try await fixture.publish((0..<40).map { "order-\($0)" })
         let task = Task { await fixture.consumer.run() }
