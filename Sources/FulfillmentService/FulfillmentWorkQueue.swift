@@ -7,10 +7,6 @@ struct FulfillmentWorkQueue {
     private var head = 0
     private var known: Set<String> = []
 
-    /// Orders waiting for a worker.
-    var count: Int { items.count - head }
-    var isEmpty: Bool { head == items.count }
-
     /// Queues `orderID` unless it is already queued or being worked on.
     mutating func push(_ orderID: String) {
         guard known.insert(orderID).inserted else { return }
