@@ -2,13 +2,13 @@
 # Usage: Tests/kafka-emulator.sh start DIR PORT [SECONDS] | stop DIR | install
 #
 # A single-node Kafka-protocol emulator for the tests: noida-db 0.2.3 from PyPI, installed once
-# into .build/venv-kafka. It is a test double, not a production broker (one node, no
-# replication). `start` runs it on 127.0.0.1:PORT with its data under DIR, in a session of its
-# own that ends by itself after SECONDS (default 600) whatever happens to the caller, and
-# returns once the port answers. `stop` kills that session and removes DIR. `install` only
+# into .build/venv-kafka (or the venv KAFKA_EMULATOR_VENV names). It is a test double, not a
+# production broker (one node, no replication). `start` runs it on 127.0.0.1:PORT with its
+# data under DIR, in a session of its own that ends by itself after SECONDS (default 600)
+# whatever happens to the caller, and returns once the port answers. `stop` kills that session and removes DIR. `install` only
 # installs; it exits 2 when PyPI cannot be reached, so callers can skip with the reason.
 set -euo pipefail
-venv=.build/venv-kafka
+venv=${KAFKA_EMULATOR_VENV:-.build/venv-kafka}
 binary() { echo "$venv"/lib/python3*/site-packages/noida_db/noida-db; }
 
 install() {
