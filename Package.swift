@@ -156,6 +156,11 @@ let package = Package(
             path: "Benchmarks/SagaLogBenchmark"
         ),
         .executableTarget(
+            name: "KafkaLogBenchmark",
+            dependencies: ["KafkaLog", "SagaLog", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/KafkaLogBenchmark"
+        ),
+        .executableTarget(
             name: "SagaBenchmark",
             dependencies: ["SagaDaemon", "SagaLog", "OrderService", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaBenchmark"

@@ -17,6 +17,7 @@ import Testing
         #expect(settings["bootstrap.servers"] == "127.0.0.1:9092")
         #expect(settings["linger.ms"] == "2")
         #expect(settings["security.protocol"] == "plaintext")
+        #expect(try KafkaConfiguration(bootstrapServers: "b:1").producerProperties()["linger.ms"] == "0")
     }
 
     @Test func consumersCommitOnlyWhenAskedAndNeverCreateTopics() throws {
