@@ -49,6 +49,30 @@ struct KafkaLogBrokerTests {
             == Set((0..<5).map { "b\($0)" }))
     }
 
+    /// Kafka's rebalance takes every partition away and deals them out again; the member that
+    /// keeps one goes on from where it stood, not from the last commit (no second delivery).
+    @Test func aMemberKeepsItsPlaceOnThePartitionsItKeepsThroughARebalance() async throws {
+        let log = try Self.freshLog()
+        defer { try? log.close() }
+        try log.ensureTopic("shared", partitions: 2)
+        _ = try await log.append((0..<20).map { Self.record("k\($0)", "r\($0)") }, to: "shared")
+        let first = try log.subscribeMember(group: "sharers", topics: ["shared"])
+        defer { first.close() }
+        #expect(try await Self.drain(first, count: 20).count == 20)  // read, never committed
+        let second = try log.subscribeMember(group: "sharers", topics: ["shared"])
+        defer { second.close() }
+        var again: [LogRecord] = []
+        var handedOver: [LogRecord] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while handedOver.isEmpty || ContinuousClock.now < deadline - .seconds(7), ContinuousClock.now < deadline {
+            again += try await first.poll(maxRecords: 20, timeout: .milliseconds(100))
+            handedOver += try await second.poll(maxRecords: 20, timeout: .milliseconds(100))
+        }
+        #expect(!handedOver.isEmpty, "the second member got no partition")
+        #expect(Set(handedOver.map(\.partition)).count == 1)
+        #expect(again.isEmpty, "delivered again to the member that kept the partition: \(again.map(\.offset))")
+    }
+
     @Test func headersKeysAndTimestampsComeBackAsAppended() async throws {
         let log = try Self.freshLog()
         defer { try? log.close() }
