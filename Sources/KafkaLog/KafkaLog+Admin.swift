@@ -6,7 +6,8 @@ import MessageLog
 /// `notAvailableOnKafka` (verify, lost-records acknowledgement, retention, which the brokers
 /// run by `retention.ms`/`retention.bytes`) or reports nothing (stalls, lost records, recovery:
 /// brokers repair their own logs and the client never sees that). These calls block the calling
-/// thread for a broker round trip; the daemon runs admin calls off the cooperative pool.
+/// thread for broker round trips. The protocol's non-throwing ones (`topicNames`,
+/// `topicStatistics`, `groupLag`) report what they reached: nothing while the cluster is away.
 extension KafkaLog {
     public var topicNames: [String] {
         ((try? namespaceTopics()) ?? [:]).keys.compactMap(configuration.logName).sorted()
