@@ -4,7 +4,8 @@ SHELL := /bin/bash
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 STATE_DIR ?= ./var
-APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
+# librdkafka-dev: KafkaLog, the log API on a Kafka cluster.
+APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config librdkafka-dev
 # For the tests: promtool (checks /metrics), systemd (socket activation, the systemd harness), curl;
 # gdb prints the test process's threads if a run overstays its time limit; python3-venv holds
 # schemathesis (from PyPI), which fuzzes the API against openapi.yaml, and grpcio/grpcio-tools
@@ -13,13 +14,15 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test swift-tests coverage build bench bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
+.PHONY: run test test-cluster swift-tests coverage build bench bench-kafka bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
+	@echo "make test-cluster  the log conformance suite and KafkaLog's tests against a Kafka emulator"
 	@echo "make coverage  the unit and system tests, then line coverage per module (gate: $(COVERAGE_MINIMUM)%)"
 	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
+	@echo "make bench-kafka  append throughput of KafkaLog on the Kafka emulator next to SagaLog, same run"
 	@echo "make bench-long  1M orders through one daemon: first vs last 100k orders' rate and RSS"
 	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
@@ -92,7 +95,15 @@ swift-tests: test-deps
 	  status=$$?; $(KILL_TEST_LEFTOVERS); test $$status -eq 0
 	Tests/expect-every-test-ran.sh .build/test-list.txt .build/test-system.txt "system tests" '^SystemTests\.'
 
+# The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db from PyPI,
+# a test double, started on a free loopback port and stopped afterwards); skipped with the reason
+# when PyPI cannot be reached. Ends with a `kafka:` line.
+test-cluster: test-deps
+	$(TEST_BUILD)
+	$(PROFILE) Tests/cluster-tests.sh $(SWIFT) .build/test-cluster.txt
+
 test: check-monitoring swift-tests
+	$(PROFILE) Tests/cluster-tests.sh $(SWIFT) .build/test-cluster.txt
 	$(PROFILE) Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/grpc-python.sh .build/debug/sagad 2>&1 | tee .build/test-grpc-python.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
@@ -100,6 +111,7 @@ test: check-monitoring swift-tests
 	$(COVERAGE_REPORT) | tee .build/test-coverage.txt; test $${PIPESTATUS[0]} -eq 0
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
+	  grep -hE "^kafka: " .build/test-cluster.txt || true; \
 	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
 	  grep -hE "^grpc-python: " .build/test-grpc-python.txt || true; \
 	  grep -hE "^chaos: " .build/test-system.txt || true; \
@@ -165,6 +177,12 @@ bench: build-release-bench
 	.build/release/SagaLogBenchmark --dir $(STATE_DIR)/bench
 	@echo
 	Benchmarks/saga-bench.sh .build/release $(STATE_DIR)/bench $(BENCH_ORDERS) $(BENCH_CONCURRENCY) $(BENCH_RATE) $(BENCH_SECONDS)
+
+# Append throughput of KafkaLog against the Kafka emulator next to SagaLog (always) in the same
+# run: BENCH_CONCURRENCY appenders, one small record a call. Only the benchmark is built.
+bench-kafka: deps
+	$(SWIFT) build -c release --product KafkaLogBenchmark
+	Benchmarks/kafka-bench.sh .build/release --appenders $(BENCH_CONCURRENCY)
 
 # 1M orders through one daemon in chunks of 100k: first vs last chunk's rate and RSS.
 LONG_ORDERS ?= 1000000

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MessageLog", targets: ["MessageLog"]),
         .library(name: "SagaLog", targets: ["SagaLog"]),
+        .library(name: "KafkaLog", targets: ["KafkaLog"]),
         .executable(name: "sagad", targets: ["sagad"]),
         .executable(name: "sagactl", targets: ["sagactl"]),
     ],
@@ -43,6 +44,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // librdkafka (Debian librdkafka-dev) and the log API on it, for a Kafka cluster.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(name: "KafkaLog", dependencies: ["CRdKafka", "MessageLog"]),
         .target(
             name: "SagaMessaging",
             dependencies: [
@@ -147,14 +156,25 @@ let package = Package(
             path: "Benchmarks/SagaLogBenchmark"
         ),
         .executableTarget(
+            name: "KafkaLogBenchmark",
+            dependencies: ["KafkaLog", "SagaLog", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/KafkaLogBenchmark"
+        ),
+        .executableTarget(
             name: "SagaBenchmark",
             dependencies: ["SagaDaemon", "SagaLog", "OrderService", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaBenchmark"
         ),
-        // The conformance suite every log backend must pass, run here against SagaLog.
+        // The conformance suite every log backend must pass, run here against SagaLog (and KafkaLog
+        // on the emulator, when SAGAD_KAFKA_BOOTSTRAP names one).
         .testTarget(
             name: "MessageLogTests",
-            dependencies: ["MessageLog", "SagaLog", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MessageLog", "SagaLog", "KafkaLog", .product(name: "Logging", package: "swift-log")]
+        ),
+        // KafkaLog's parts that need no broker: settings, partitioning, error mapping.
+        .testTarget(
+            name: "KafkaLogTests",
+            dependencies: ["KafkaLog", "CRdKafka", "SagaLog", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SagaLogTests",

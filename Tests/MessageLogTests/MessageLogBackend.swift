@@ -24,11 +24,12 @@ struct MessageLogBackend: Sendable, CustomStringConvertible {
 
     var description: String { name }
 
-    /// Every backend the suite runs against; a new backend adds its factory here.
+    /// Every backend the suite runs against; a new backend adds its factory here. Kafka joins
+    /// when the environment names a broker (`make test-cluster` starts one).
     static let all: [MessageLogBackend] = [
         .sagaLog(durability: .always),
         .sagaLog(durability: .interval(milliseconds: 5)),
-    ]
+    ] + kafkaFromEnvironment
 }
 
 /// One log under test in its own temporary directory, which is removed afterwards.

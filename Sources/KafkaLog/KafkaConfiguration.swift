@@ -1,0 +1,100 @@
+/// How `KafkaLog` reaches its cluster, and the librdkafka settings of its clients. The settings
+/// that carry the log's promises (every acknowledged record on all in-sync replicas, no
+/// duplicates from retries, commits only when the consumer asks) are fixed; `properties` passes
+/// any other librdkafka setting through (security, timeouts, tuning).
+public struct KafkaConfiguration: Sendable, Equatable {
+    /// `host:port[,host:port…]` of one or more brokers.
+    public var bootstrapServers: String
+    /// Prefixed to every topic and group name on the cluster, so several logs (test runs, or
+    /// deployments) can share it without seeing each other; the API shows names without it.
+    public var namespace: String
+    /// librdkafka settings given to every client, e.g. `security.protocol`, `linger.ms`.
+    public var properties: [String: String]
+    /// How long an admin or metadata call waits for the broker.
+    public var requestTimeoutMillis: Int32
+    /// Replicas of each topic `ensureTopic` creates; -1 takes the broker's default.
+    public var replicationFactor: Int32
+
+    public init(
+        bootstrapServers: String, namespace: String = "", properties: [String: String] = [:],
+        requestTimeoutMillis: Int32 = 10_000, replicationFactor: Int32 = -1
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.namespace = namespace
+        self.properties = properties
+        self.requestTimeoutMillis = requestTimeoutMillis
+        self.replicationFactor = replicationFactor
+    }
+
+    /// Settings the log relies on, with the reason; `properties` may repeat them but not change them.
+    static let fixedProducerSettings: [String: (value: String, reason: String)] = [
+        "acks": ("all", "an append is acknowledged only once every in-sync replica has it"),
+        "enable.idempotence": ("true", "a retried send must not store a record twice or out of order"),
+    ]
+    static let fixedConsumerSettings: [String: (value: String, reason: String)] = [
+        "enable.auto.commit": ("false", "offsets are committed only after the consumer's transaction"),
+        "enable.auto.offset.store": ("false", "offsets are committed only after the consumer's transaction"),
+        "enable.partition.eof": ("false", "the log API has no end-of-partition events"),
+        "allow.auto.create.topics": ("false", "topics are created by ensureTopic with their partition count"),
+    ]
+
+    /// The producer's settings: the passthrough ones, the bootstrap servers and the fixed ones.
+    /// `linger.ms` defaults to 0, not librdkafka's 5: every append awaits its acknowledgement,
+    /// so a wait to fill batches is latency on every saga hop; under load records still batch
+    /// behind the requests in flight (`make bench-kafka`: 8× the records/s of 5 ms there).
+    func producerProperties() throws -> [String: String] {
+        try merged(Self.fixedProducerSettings, extra: ["linger.ms": "0"])
+    }
+
+    /// A consumer's settings as a member of `group` (its name on the cluster).
+    func consumerProperties(group: String) throws -> [String: String] {
+        var settings = try merged(Self.fixedConsumerSettings, extra: ["auto.offset.reset": "earliest"])
+        settings["group.id"] = group
+        return settings
+    }
+
+    private func merged(
+        _ fixed: [String: (value: String, reason: String)], extra defaults: [String: String]
+    ) throws -> [String: String] {
+        if properties["bootstrap.servers"].map({ $0 != bootstrapServers }) == true {
+            throw KafkaLogError.badSetting(key: "bootstrap.servers", reason: "set it as bootstrapServers, not as a property")
+        }
+        if properties["group.id"] != nil {
+            throw KafkaLogError.badSetting(key: "group.id", reason: "the group is named by subscribe(group:topics:)")
+        }
+        var settings = defaults.merging(properties) { _, given in given }
+        for (key, setting) in fixed {
+            if let given = properties[key], given != setting.value {
+                throw KafkaLogError.badSetting(key: key, reason: "must be \(setting.value): \(setting.reason)")
+            }
+            settings[key] = setting.value
+        }
+        settings["bootstrap.servers"] = bootstrapServers
+        return settings
+    }
+
+    // MARK: Names on the cluster
+
+    /// The cluster's name for the log's topic or group `name`.
+    func clusterName(_ name: String) -> String { namespace + name }
+
+    /// The log's name for the cluster's topic or group `name`; nil when outside the namespace.
+    func logName(_ name: String) -> String? {
+        guard name.hasPrefix(namespace) else { return nil }
+        let rest = String(name.dropFirst(namespace.count))
+        return rest.isEmpty || rest.hasPrefix("__") ? nil : rest
+    }
+
+    /// Why `name` (with the namespace) cannot be a Kafka topic, or nil when it can: Kafka allows
+    /// ASCII letters, digits, `.`, `_` and `-`, up to 249 characters, and not `.` or `..`.
+    func topicNameProblem(_ name: String) -> String? {
+        let full = clusterName(name)
+        if name.isEmpty { return "it is empty" }
+        if full.utf8.count > 249 { return "Kafka allows at most 249 characters (namespace included)" }
+        if full == "." || full == ".." { return "Kafka does not allow \".\" or \"..\"" }
+        let allowed = full.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+        }
+        return allowed ? nil : "Kafka allows only ASCII letters, digits, '.', '_' and '-'"
+    }
+}

@@ -1,0 +1,41 @@
+#!/bin/bash
+# Usage: Tests/cluster-tests.sh SWIFT OUTPUT_FILE
+#
+# The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db, a test
+# double: Tests/kafka-emulator.sh), on a free loopback port, on the already built tests. The
+# emulator is stopped when this ends, however it ends, and stops by itself after 300 s anyway.
+# Without PyPI (the emulator cannot be installed) it says so and skips, exit 0. Ends with a
+# `kafka: ` summary line.
+set -uo pipefail
+swift=$1 output=$2
+# The summary line goes to the terminal and to the end of OUTPUT_FILE (make test's summary).
+say() { echo "$1" | tee -a "$output"; }
+: > "$output"
+Tests/kafka-emulator.sh install
+case $? in
+0) ;;
+2) say "kafka: skipped, the emulator (noida-db from PyPI) cannot be installed here"; exit 0 ;;
+*) say "kafka: failed to install the emulator"; exit 1 ;;
+esac
+
+dir=$(mktemp -d /tmp/sagad-kafka.XXXXXX)
+trap 'Tests/kafka-emulator.sh stop "$dir"' EXIT
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+Tests/kafka-emulator.sh start "$dir" "$port" 300 || { say "kafka: the emulator did not start"; exit 1; }
+
+filter='^(MessageLogTests|KafkaLogTests)\.'
+"$swift" test list --skip-build > "$dir/list.txt"
+SAGAD_KAFKA_BOOTSTRAP="127.0.0.1:$port" Tests/run-with-deadline.sh 240 "$output" \
+    "$swift" test --skip-build --filter 'MessageLogTests|KafkaLogTests'
+status=$?
+if [ "$status" -eq 0 ]; then
+    Tests/expect-every-test-ran.sh "$dir/list.txt" "$output" "kafka tests" "$filter" || status=1
+fi
+ran=$(grep -hoE "Test run with [0-9]+ tests?" "$output" | tail -n 1 | awk '{print $4}')
+if [ "$status" -eq 0 ]; then
+    say "kafka: ${ran:-0} tests passed against the emulator on 127.0.0.1:$port"
+else
+    say "kafka: failed (status $status) against the emulator on 127.0.0.1:$port; its log:"
+    tail -20 "$dir/log"
+fi
+exit "$status"
