@@ -19,6 +19,11 @@ public enum ServiceDatabase {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // Again on the writer, after the pool is open: GRDB switches WAL mode on after
+        // `prepareDatabase` and sets `synchronous = NORMAL` with it, under which a commit reaches
+        // the disk only at the next checkpoint — a power loss could take back an order already
+        // acknowledged. FULL syncs the WAL at every commit (which `GroupCommit` shares).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try migrator.migrate(pool)
         return pool
     }
