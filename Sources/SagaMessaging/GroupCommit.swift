@@ -22,6 +22,8 @@ public final class GroupCommit: Sendable {
     private struct Job: Sendable {
         let run: @Sendable (Database) -> Outcome
         let fail: @Sendable (any Error) -> Void
+        /// Whether a power loss may not take the write back once it returned.
+        let durable: Bool
     }
 
     /// A write's own result, delivered only after the commit succeeded.
@@ -43,9 +45,11 @@ public final class GroupCommit: Sendable {
     var queuedWrites: Int { state.withLock { $0.queued.count } }
 
     /// Runs `body` in the next shared write transaction and returns its result once that
-    /// transaction committed.
+    /// transaction committed. A write that is not `durable` (a relay's delete of rows already
+    /// appended: lost to a power loss, they are appended again and dropped by the inboxes) does
+    /// not make its transaction sync the WAL; a later durable commit syncs it with its own.
     /// - Throws: what `body` threw (its changes are rolled back), or the commit's error.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    public func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in
@@ -56,7 +60,8 @@ public final class GroupCommit: Sendable {
                         return Outcome(deliver: { continuation.resume(throwing: error) }, threw: true)
                     }
                 },
-                fail: { continuation.resume(throwing: $0) })
+                fail: { continuation.resume(throwing: $0) },
+                durable: durable)
             let start = state.withLock { state -> Bool in
                 state.queued.append(job)
                 guard !state.running else { return false }
@@ -82,6 +87,11 @@ public final class GroupCommit: Sendable {
             let started = ContinuousClock.now
             // A transaction of reads only (an idle relay's) commits nothing: it is not counted.
             let changesBefore = db.totalChangesCount
+            // WAL frames are synced in order: a commit without its own sync is made durable by
+            // the next one that syncs (or lost whole to a power loss, never in part).
+            let syncs = jobs.contains(where: \.durable)
+            if !syncs { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            defer { if !syncs { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
             do {
                 try db.inTransaction {
                     if jobs.count == 1 {
@@ -106,7 +116,7 @@ public final class GroupCommit: Sendable {
                     }
                     return .commit
                 }
-                SagaMetrics.databaseCommitted(database.path, since: started, committed: (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore)
+                SagaMetrics.databaseCommitted(database.path, since: started, committed: syncs && (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore)
                 for outcome in outcomes { outcome.deliver() }
             } catch {
                 for job in jobs { job.fail(error) }

@@ -86,7 +86,7 @@ public actor OutboxRelay {
     func relayNextBatch() async throws -> Int {
         let limit = batchSize
         let sent = appendedThrough
-        let (rows, backlog) = try await writer.write { db -> ([PendingRow], Int) in
+        let (rows, backlog) = try await writer.write(durable: false) { db -> ([PendingRow], Int) in
             if let sent { try db.executeCached("DELETE FROM outbox WHERE seq <= ?", arguments: [sent]) }
             let rows = try Self.pendingRows(db, limit: limit)
             return (rows, rows.count < limit ? rows.count : try Outbox.backlog(db))
@@ -166,7 +166,7 @@ public actor OutboxRelay {
     }
 
     func markSent(through seq: Int64) async throws {
-        let backlog = try await writer.write { db -> Int in
+        let backlog = try await writer.write(durable: false) { db -> Int in
             try db.executeCached("DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
             return try Outbox.backlog(db)
         }

@@ -93,4 +93,27 @@ struct RefusedWrite: Error, Equatable { let row: Int }
         #expect(try await writer.write { db in try db.execute(sql: "INSERT INTO rows VALUES (2)"); return 2 } == 2)
         #expect(try await database.read { try Int.fetchAll($0, sql: "SELECT n FROM rows") } == [2])
     }
+
+    /// A transaction of writes that need not be durable runs without its WAL sync
+    /// (`synchronous = NORMAL`); one with any durable write syncs; FULL is back afterwards.
+    @Test func onlyTransactionsWithADurableWriteSync() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try openDatabase()
+        let writer = GroupCommit(database: database)
+        #expect(try await writer.write(durable: false) { db in try Self.level(db) } == 1)
+        #expect(try await writer.write { db in try Self.level(db) } == 2)
+
+        // Queued together behind a busy writer: one durable write makes the whole transaction sync.
+        let release = holdWriter(database)
+        async let relaxed = writer.write(durable: false) { db in try Self.level(db) }
+        async let strict = writer.write { db in try Self.level(db) }
+        while writer.queuedWrites < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        release()
+        #expect(try await relaxed == 2)
+        #expect(try await strict == 2)
+        #expect(try await database.write { db in try Self.level(db) } == 2, "FULL is restored after a relaxed commit")
+    }
+
+    /// The writer connection's `synchronous` level.
+    @Sendable static func level(_ db: Database) throws -> Int { try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
 }
