@@ -116,7 +116,9 @@ public final class GroupCommit: Sendable {
                     }
                     return .commit
                 }
-                SagaMetrics.databaseCommitted(database.path, since: started, committed: syncs && (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore)
+                // Counted as the commits that synced: a lone write that threw rolled back.
+                let keptChanges = (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore
+                SagaMetrics.databaseCommitted(database.path, since: started, committed: syncs && keptChanges)
                 for outcome in outcomes { outcome.deliver() }
             } catch {
                 for job in jobs { job.fail(error) }
