@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "SagaDaemon",
             dependencies: [
-                "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                "MessageLog", "SagaLog", "KafkaLog", "CRdKafka", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
                 "SagaSystemd", "SagaAPI", "SagaProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

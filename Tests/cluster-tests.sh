@@ -2,8 +2,9 @@
 # Usage: Tests/cluster-tests.sh SWIFT OUTPUT_FILE
 #
 # The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db, a test
-# double: Tests/kafka-emulator.sh), on a free loopback port, on the already built tests. The
-# emulator is stopped when this ends, however it ends, and stops by itself after 300 s anyway.
+# double: Tests/kafka-emulator.sh), on a free loopback port, on the already built tests; then
+# the system test that runs the real sagad with log.backend kafka on it (KafkaBackendTests). The
+# emulator is stopped when this ends, however it ends, and stops by itself after 600 s anyway.
 # Without PyPI (the emulator cannot be installed) it says so and skips, exit 0. Ends with a
 # `kafka: ` summary line.
 set -uo pipefail
@@ -21,7 +22,7 @@ esac
 dir=$(mktemp -d /tmp/sagad-kafka.XXXXXX)
 trap 'Tests/kafka-emulator.sh stop "$dir"' EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-Tests/kafka-emulator.sh start "$dir" "$port" 300 || { say "kafka: the emulator did not start"; exit 1; }
+Tests/kafka-emulator.sh start "$dir" "$port" 600 || { say "kafka: the emulator did not start"; exit 1; }
 
 filter='^(MessageLogTests|KafkaLogTests)\.'
 "$swift" test list --skip-build > "$dir/list.txt"
@@ -32,8 +33,20 @@ if [ "$status" -eq 0 ]; then
     Tests/expect-every-test-ran.sh "$dir/list.txt" "$output" "kafka tests" "$filter" || status=1
 fi
 ran=$(grep -hoE "Test run with [0-9]+ tests?" "$output" | tail -n 1 | awk '{print $4}')
+# sagad itself on the emulator: its output goes beside the first run's, the summary counts both.
 if [ "$status" -eq 0 ]; then
-    say "kafka: ${ran:-0} tests passed against the emulator on 127.0.0.1:$port"
+    SAGAD_KAFKA_BOOTSTRAP="127.0.0.1:$port" Tests/run-with-deadline.sh 300 "$dir/system.txt" \
+        "$swift" test --skip-build --filter 'SystemTests.KafkaBackendTests'
+    status=$?
+    cat "$dir/system.txt" >> "$output"
+    if grep -q "skipped: SAGAD_KAFKA_BOOTSTRAP" "$dir/system.txt"; then
+        echo "the sagad system test did not see the emulator"; status=1
+    fi
+    system=$(grep -hoE "Test run with [0-9]+ tests?" "$dir/system.txt" | tail -n 1 | awk '{print $4}')
+    ran=$(( ${ran:-0} + ${system:-0} ))
+fi
+if [ "$status" -eq 0 ]; then
+    say "kafka: ${ran:-0} tests passed against the emulator on 127.0.0.1:$port (sagad with log.backend kafka among them)"
 else
     say "kafka: failed (status $status) against the emulator on 127.0.0.1:$port; its log:"
     tail -20 "$dir/log"

@@ -38,6 +38,14 @@ public struct KafkaConfiguration: Sendable, Equatable {
         "allow.auto.create.topics": ("false", "topics are created by ensureTopic with their partition count"),
     ]
 
+    /// Checks `properties` as the clients would take them, without connecting: a property that
+    /// would change a setting the log relies on, or name the servers or a group, is refused.
+    /// - Throws: `KafkaLogError.badSetting` naming the property.
+    public func validate() throws {
+        _ = try producerProperties()
+        _ = try consumerProperties(group: "validate")
+    }
+
     /// The producer's settings: the passthrough ones, the bootstrap servers and the fixed ones.
     /// `linger.ms` defaults to 0, not librdkafka's 5: every append awaits its acknowledgement,
     /// so a wait to fill batches is latency on every saga hop; under load records still batch

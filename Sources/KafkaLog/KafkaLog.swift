@@ -33,6 +33,12 @@ public final class KafkaLog: MessageLog, MessageLogAdmin {
         state.withLock { $0.partitionCounts = counts }
     }
 
+    /// One metadata round trip to the cluster: throws when no broker answers in time.
+    public func checkReachable() throws {
+        try checkOpen()
+        _ = try producer.client.partitionCounts()
+    }
+
     public func ensureTopic(_ name: String, partitions: Int) throws {
         try checkOpen()
         if let problem = configuration.topicNameProblem(name) { throw KafkaLogError.invalidTopicName(name, reason: problem) }

@@ -78,6 +78,12 @@ extension DaemonConfiguration {
                 """, parse: Parse.listenAddress, describe: { $0.control.grpcListen ?? "" }),
         ]),
         .init("log", component: "SagaLog (LogConfiguration) and the topics' partitions", [
+            .init("log.backend", \.saga.backend.backend, """
+                The log the saga runs on: embedded (SagaLog under <state_dir>/data/log, the default) or
+                kafka (KafkaLog on the cluster kafka.bootstrap_servers names). The segment, fsync and
+                retention keys below apply to the embedded log only; Kafka's brokers retain by their
+                topics' retention.ms and retention.bytes.
+                """, parse: Parse.logBackend),
             .init("log.partitions", \.saga.partitions, """
                 Partitions per saga topic (1-256). Empty: the count the state dir's topics already have,
                 and 1 for new ones (each service reads with one consumer, and every partition written costs
@@ -101,6 +107,27 @@ extension DaemonConfiguration {
                 Closed segments are deleted, oldest first, while a partition holds more bytes (0: no limit),
                 but not past what a consumer group has consumed (sagad_log_retention_held_bytes shows it).
                 """, parse: Parse.limit(max: 1 << 50), describe: { "\($0.saga.log.retentionBytes ?? 0)" }),
+        ]),
+        .init("kafka", component: "KafkaLog (KafkaConfiguration), when log.backend is kafka", [
+            .init("kafka.bootstrap_servers", \.saga.backend.bootstrapServers, """
+                host:port[,host:port...] of one or more brokers of the Kafka cluster (any Kafka-protocol
+                broker). Required when log.backend is kafka; unused otherwise.
+                """, parse: Parse.bootstrapServers, describe: { $0.saga.backend.bootstrapServers ?? "" }),
+            .init("kafka.namespace", \.saga.backend.namespace, """
+                Prefixed to every topic and consumer group sagad uses on the cluster, so several
+                deployments can share it (ASCII letters, digits, '.', '_', '-'). Empty: no prefix.
+                """, parse: Parse.kafkaNamespace),
+            .init("kafka.properties", \.saga.backend.properties, """
+                librdkafka settings for every Kafka client, as key=value pairs separated by commas (e.g.
+                security.protocol=ssl,socket.timeout.ms=30000). The settings the log relies on (acks=all,
+                enable.idempotence=true, manual commits) cannot be changed. Empty: none.
+                """, parse: Parse.kafkaProperties, describe: { Parse.describeProperties($0.saga.backend.properties) }),
+        ]),
+        .init("state", component: "the services' databases", [
+            .init("state.backend", \.saga.stateBackend, """
+                Where the services keep their state: sqlite (a database per service under
+                <state_dir>/data), the only one so far; PostgreSQL state is not available yet.
+                """, parse: Parse.stateBackend),
         ]),
         .init("checkout", component: "CheckoutService", [
             .init("checkout.default_account", \.defaultAccount, """
@@ -161,6 +188,7 @@ extension DaemonConfiguration {
     /// Checks relations between keys once all are set, and the log's own checks, so that
     /// `--check-config` refuses whatever the daemon would.
     func validateTogether() throws(ConfigurationError) {
+        _ = try saga.backend.kafkaConfiguration()
         do {
             try saga.log.validate()
         } catch {

@@ -195,6 +195,63 @@ enum Parse {
 
     static func describeTimeout(_ timeout: Duration?) -> String { timeout?.deadlineText ?? "off" }
 
+    static func logBackend(_ text: String) throws(Invalid) -> LogBackend {
+        guard let backend = LogBackend(rawValue: text.lowercased()) else {
+            throw Invalid(reason: "'\(text)' must be embedded or kafka")
+        }
+        return backend
+    }
+
+    static func stateBackend(_ text: String) throws(Invalid) -> StateBackend {
+        if text.lowercased() == "postgres" || text.lowercased() == "postgresql" {
+            throw Invalid(reason: "PostgreSQL state is not available yet; only sqlite is")
+        }
+        guard let backend = StateBackend(rawValue: text.lowercased()) else { throw Invalid(reason: "'\(text)' must be sqlite") }
+        return backend
+    }
+
+    /// `host:port` entries separated by commas; empty means none (`nil`).
+    static func bootstrapServers(_ text: String) throws(Invalid) -> String? {
+        guard !text.isEmpty else { return nil }
+        let servers = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for server in servers {
+            guard let colon = server.lastIndex(of: ":"), colon != server.startIndex,
+                  let port = Int(server[server.index(after: colon)...]), (1...65535).contains(port),
+                  !server[..<colon].contains(where: { $0 == " " || $0 == "/" })
+            else { throw Invalid(reason: "'\(text)' must be host:port[,host:port...], for example 10.0.0.5:9092,10.0.0.6:9092") }
+        }
+        return servers.joined(separator: ",")
+    }
+
+    static func kafkaNamespace(_ text: String) throws(Invalid) -> String {
+        let allowed = text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+        }
+        guard allowed, text.count <= 100 else {
+            throw Invalid(reason: "'\(text)' must be at most 100 ASCII letters, digits, '.', '_' or '-'")
+        }
+        return text
+    }
+
+    /// `key=value` pairs separated by commas; empty means none.
+    static func kafkaProperties(_ text: String) throws(Invalid) -> [String: String] {
+        var properties: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw Invalid(reason: "'\(pair)' must be key=value (pairs separated by commas)")
+            }
+            guard properties.updateValue(parts[1], forKey: parts[0]) == nil else {
+                throw Invalid(reason: "'\(parts[0])' is set twice")
+            }
+        }
+        return properties
+    }
+
+    static func describeProperties(_ properties: [String: String]) -> String {
+        properties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
     static func logLevel(_ text: String) throws(Invalid) -> Logger.Level {
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw Invalid(reason: "'\(text)' must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -52,11 +52,15 @@ public enum Daemon {
             return ExitCode.cannotOpenState.rawValue
         }
         MetricsExporter.initializeSeries(runtime)
-        let report = runtime.log.recoveryReport
-        logger.info("log recovered", metadata: [
-            "segments": "\(report.checkedSegments)", "truncated_bytes": "\(report.truncatedBytes)",
-            "durability": "\(configuration.saga.log.durability)",
-        ])
+        if runtime.logBackend == .embedded {
+            let report = runtime.log.recoveryReport
+            logger.info("log recovered", metadata: [
+                "segments": "\(report.checkedSegments)", "truncated_bytes": "\(report.truncatedBytes)",
+                "durability": "\(configuration.saga.log.durability)",
+            ])
+        } else {
+            logger.info("log topics created or checked on the Kafka cluster")
+        }
         let daemon: DaemonContext
         do {
             let paused = try PausedGroups.load(from: configuration.stateDirectory + "/data/paused-groups.json")

@@ -1,3 +1,4 @@
+import KafkaLog
 import Logging
 import Prometheus
 import SagaAPI
@@ -22,6 +23,8 @@ public final class DaemonContext: Sendable {
     let requestStorageFaults = RequestStorageFaults()
     private let phaseState = Mutex(Phase.starting)
     private let liveness: [LivenessComponent]
+    /// On Kafka, a metadata round trip to the cluster: `/healthz` fails while no broker answers.
+    private let cluster: LivenessComponent?
 
     /// `logStallLimit`: how long appends may wait with no progress before the log counts as hung.
     /// `pausedGroups`: where pauses are kept (`nil`: in memory only).
@@ -39,7 +42,12 @@ public final class DaemonContext: Sendable {
         let log = LogLiveness(stallLimit: logStallLimit)
         liveness = runtime.participants.map { participant in
             LivenessComponent(participant.host.name) { try await participant.checkLiveness() }
-        } + [LivenessComponent("log") { try log.check(runtime.log.topicStatistics()) }]
+        } + [LivenessComponent("log") { [messageLog = runtime.log] in
+            try log.check(await BlockingCall.run { messageLog.topicStatistics() })
+        }]
+        cluster = (runtime.log as? KafkaLog).map { kafka in
+            LivenessComponent("log_cluster") { try await BlockingCall.run { try kafka.checkReachable() } }
+        }
     }
 
     public var phase: Phase { phaseState.withLock { $0 } }
@@ -63,6 +71,7 @@ public final class DaemonContext: Sendable {
     /// repair none of them, only loop.
     func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         var checks = await livenessChecks(timeout: timeout)
+        if let cluster { checks[cluster.name] = await cluster.status(within: timeout) }
         let stalls = runtime.log.stalledReads
         checks["log_reads"] = stalls.isEmpty ? "ok" : "error: " + stalls.map {
             "group \($0.group) stuck at \($0.topic)/\($0.partition) offset \($0.offset): \($0.reason)"

@@ -18,7 +18,8 @@ struct SagaRuntimeService: Service {
     }
 }
 
-/// Periodic upkeep: refreshes state gauges and systemd's STATUS line, and enforces retention.
+/// Periodic upkeep: refreshes state gauges and systemd's STATUS line, and enforces the embedded
+/// log's retention.
 struct MaintenanceService: Service {
     let daemon: DaemonContext
     let notifier: SystemdNotifier
@@ -30,7 +31,8 @@ struct MaintenanceService: Service {
             while !Task.isCancelled {
                 await MetricsExporter.refresh(daemon)
                 if daemon.phase == .ready { _ = notifier.status(await StatusLine.make(daemon)) }
-                if ContinuousClock.now - lastRetention > .seconds(600) {
+                // Kafka's brokers apply their topics' retention themselves: only SagaLog's runs here.
+                if daemon.runtime.logBackend == .embedded, ContinuousClock.now - lastRetention > .seconds(600) {
                     lastRetention = ContinuousClock.now
                     do { holds.report(try daemon.runtime.log.enforceRetention(nowSeconds: nil), logger: daemon.logger) } catch {
                         daemon.logger.error("retention failed", metadata: ["error": "\(error)"])
@@ -71,7 +73,8 @@ enum StatusLine {
         let runtime = daemon.runtime
         let counts = (try? await runtime.orders.statusCounts()) ?? [:]
         let inFlight = (counts[.created] ?? 0) + (counts[.processing] ?? 0)
-        let lag = runtime.log.groupLag().filter { !DeadLetterQueue.isDeadLetterTopic($0.topic) }.reduce(0) { $0 + $1.lag }
+        let log = runtime.log
+        let lag = await BlockingCall.run { log.groupLag() }.filter { !DeadLetterQueue.isDeadLetterTopic($0.topic) }.reduce(0) { $0 + $1.lag }
         var backlog = 0
         for participant in runtime.participants {
             backlog += (try? await participant.host.outboxBacklog()) ?? 0

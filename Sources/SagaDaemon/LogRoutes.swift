@@ -19,16 +19,16 @@ struct LogRoutes: Sendable {
     private var log: any MessageLog & MessageLogAdmin { daemon.runtime.log }
 
     @Sendable func topics(_ request: Request, _ context: Context) async throws -> Response {
-        try ControlRouter.json(PartitionList(partitions: log.topicStatistics().map(PartitionInfo.init)))
+        try ControlRouter.json(PartitionList(partitions: await BlockingCall.run { [log] in log.topicStatistics() }.map(PartitionInfo.init)))
     }
 
     @Sendable func records(_ request: Request, _ context: Context) async throws -> Response {
         let topic = try context.parameters.decoded("name")
         let partition = Int(try request.integerQuery("partition", in: 0...1023) ?? 0)
         let limit = Int(try request.integerQuery("limit", in: 1...1000) ?? 20)
-        let stats = log.topicStatistics().first { $0.topic == topic && $0.partition == partition }
+        let stats = await BlockingCall.run { [log] in log.topicStatistics() }.first { $0.topic == topic && $0.partition == partition }
         guard let stats else {
-            throw log.topicNames.contains(topic)
+            throw await BlockingCall.run({ [log] in log.topicNames }).contains(topic)
                 ? Problem(.notFound, "topic '\(topic)' has no partition \(partition)")
                 : Problem(.notFound, "unknown topic '\(topic)'")
         }
@@ -36,12 +36,12 @@ struct LogRoutes: Sendable {
         guard offset >= stats.startOffset, offset <= stats.endOffset else {
             throw Problem(.validation, "offset \(offset) is outside \(stats.startOffset)...\(stats.endOffset) of \(topic)-\(partition)")
         }
-        let records = try log.read(topic: topic, partition: partition, from: offset, maxRecords: limit)
+        let records = try await BlockingCall.run { [log] in try log.read(topic: topic, partition: partition, from: offset, maxRecords: limit) }
         return try ControlRouter.json(RecordPage(records: records.map { SagaAPI.LogRecord($0) }))
     }
 
     @Sendable func groups(_ request: Request, _ context: Context) async throws -> Response {
-        try ControlRouter.json(GroupLagList(groups: log.groupLag().map(GroupLag.init)))
+        try ControlRouter.json(GroupLagList(groups: await BlockingCall.run { [log] in log.groupLag() }.map(GroupLag.init)))
     }
 
     @Sendable func pause(_ request: Request, _ context: Context) async throws -> Response {
@@ -78,9 +78,10 @@ struct LogRoutes: Sendable {
         if let consumer = try? daemon.consumer(ofGroup: group), !consumer.isPaused {
             throw Problem(.groupActive, "pause the group first: POST \(try APIOperation.pauseGroup.path(group))")
         }
-        try Self.outOfRangeIsConflict { try log.resetGroup(group, to: target, topic: body.topic) }
+        try await BlockingCall.run { [log] in try Self.outOfRangeIsConflict { try log.resetGroup(group, to: target, topic: body.topic) } }
         daemon.logger.notice("consumer group offsets reset", metadata: ["group": "\(group)", "to": "\(target)"])
-        return try ControlRouter.json(GroupLagList(groups: log.groupLag().filter { $0.group == group }.map(GroupLag.init)))
+        let lag = await BlockingCall.run { [log] in log.groupLag() }
+        return try ControlRouter.json(GroupLagList(groups: lag.filter { $0.group == group }.map(GroupLag.init)))
     }
 
     /// `POST /v1/groups/{group}/skip`: moves a paused group past records of one partition.
@@ -90,8 +91,8 @@ struct LogRoutes: Sendable {
         if let consumer = try? daemon.consumer(ofGroup: group), !consumer.isPaused {
             throw Problem(.groupActive, "pause the group first: POST \(try APIOperation.pauseGroup.path(group))")
         }
-        let skipped = try Self.outOfRangeIsConflict {
-            try log.skip(group: group, topic: body.topic, partition: body.partition, to: body.to)
+        let skipped = try await BlockingCall.run { [log] in
+            try Self.outOfRangeIsConflict { try log.skip(group: group, topic: body.topic, partition: body.partition, to: body.to) }
         }
         return try ControlRouter.json(SkippedRange(skipped))
     }
@@ -100,7 +101,7 @@ struct LogRoutes: Sendable {
     @Sendable func verify(_ request: Request, _ context: Context) async throws -> Response {
         let topic = request.uri.queryParameters.get("topic")
         let partition = try request.integerQuery("partition", in: 0...1023).map(Int.init)
-        let verification = try await Task.detached { [log] in try log.verify(topic: topic, partition: partition) }.value
+        let verification = try await BlockingCall.run { [log] in try log.verify(topic: topic, partition: partition) }
         daemon.logger.notice("log verified", metadata: [
             "segments": "\(verification.segments)", "records": "\(verification.records)",
             "damaged_ranges": "\(verification.damaged.count)",
@@ -120,7 +121,7 @@ struct LogRoutes: Sendable {
 
     @Sendable func deadLetters(_ request: Request, _ context: Context) async throws -> Response {
         let limit = Int(try request.integerQuery("limit", in: 1...1000) ?? 100)
-        let records = try deadLetterQueue.list(limit: limit).map { entry in
+        let records = try await BlockingCall.run { [deadLetterQueue] in try deadLetterQueue.list(limit: limit) }.map { entry in
             SagaAPI.LogRecord(entry.record, extraHeaders: [DeadLetterHeaders.replayedName: entry.replayed ? "true" : "false"])
         }
         return try ControlRouter.json(RecordPage(records: records))
@@ -140,7 +141,7 @@ struct LogRoutes: Sendable {
 
     @Sendable func acknowledgeLostRecords(_ request: Request, _ context: Context) async throws -> Response {
         let seen = log.lostRecords.count
-        try log.acknowledgeLostRecords()
+        try await BlockingCall.run { [log] in try log.acknowledgeLostRecords() }
         daemon.logger.notice("lost records acknowledged", metadata: ["ranges": "\(seen)"])
         return try ControlRouter.json(LostRecordList(lost: log.lostRecords.map(LostRecordRange.init)))
     }

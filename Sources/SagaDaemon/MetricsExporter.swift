@@ -116,7 +116,8 @@ enum MetricsExporter {
 
     static func refresh(_ daemon: DaemonContext) async {
         let runtime = daemon.runtime
-        let lag = runtime.log.groupLag()
+        let log = runtime.log
+        let lag = await BlockingCall.run { log.groupLag() }
         for row in lag {
             Gauge(label: SagaMetrics.consumerLag, dimensions: [
                 ("group", row.group), ("topic", row.topic), ("partition", "\(row.partition)"),
@@ -144,7 +145,7 @@ enum MetricsExporter {
             Gauge(label: SagaMetrics.ordersOverdue, dimensions: [("step", "fulfillment")]).record(overdue.fulfillment)
         }
         Gauge(label: "sagad_log_stalled_reads").record(runtime.log.stalledReads.count)
-        let statistics = runtime.log.topicStatistics()
+        let statistics = await BlockingCall.run { log.topicStatistics() }
         for stats in statistics {
             Gauge(label: "sagad_log_end_offset", dimensions: [("topic", stats.topic), ("partition", "\(stats.partition)")])
                 .record(stats.endOffset)

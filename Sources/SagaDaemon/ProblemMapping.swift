@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 import Hummingbird
+import KafkaLog
 import MessageLog
 import NIOCore
 import NIOHTTP1
@@ -12,6 +13,17 @@ import SagaMessaging
 
 /// The daemon's side of RFC 9457 problems: which problem each error is, and its response.
 extension Problem {
+    /// The problem for an error of the log, by its kind.
+    static func from(messageLogError error: any MessageLogError) -> Problem {
+        switch error.kind {
+        case .notFound: Problem(.notFound, error.description)
+        case .invalidRequest: Problem(.validation, error.description)
+        case .groupHasMembers: Problem(.groupActive, error.description)
+        case .storageFull: Problem(.insufficientStorage, error.description + "; retry once space is freed")
+        case .storageInUse, .unavailable: Problem(.unavailable, error.description)
+        }
+    }
+
     /// The problem for any error a handler let through.
     static func from(_ error: any Error) -> Problem {
         switch error {
@@ -30,14 +42,13 @@ extension Problem {
             case .accountExists: return Problem(.conflict, error.description)
             case .invalidAccountID, .invalidAmount: return Problem(.validation, error.description)
             }
+        case let error as KafkaLogError:
+            // What concerns SagaLog's own files (the scrub, the lost-records journal) does not
+            // exist on the log sagad runs on: a conflict with its state (409), not a failure.
+            if case .notAvailableOnKafka = error { return Problem(.conflict, error.description) }
+            return from(messageLogError: error)
         case let error as any MessageLogError:
-            switch error.kind {
-            case .notFound: return Problem(.notFound, error.description)
-            case .invalidRequest: return Problem(.validation, error.description)
-            case .groupHasMembers: return Problem(.groupActive, error.description)
-            case .storageFull: return Problem(.insufficientStorage, error.description + "; retry once space is freed")
-            case .storageInUse, .unavailable: return Problem(.unavailable, error.description)
-            }
+            return from(messageLogError: error)
         case let error as DeadLetterError:
             switch error {
             case .unknownTopic: return Problem(.notFound, error.description)

@@ -7,12 +7,16 @@ import OrderService
 import SagaLog
 import SagaMessaging
 
-/// The saga wired together in one process: the log, its topics, and the three services, each
+/// The saga wired together in one process: the log (SagaLog, or KafkaLog on a cluster), its topics, and the three services, each
 /// with its own database under `<state>/data/`. `participants` lists them once for everything
 /// done per service; `run()` runs their relays, consumers and workers until cancelled. Only
-/// `init` names SagaLog (to open it); everything else sees the log through the `MessageLog` seam.
+/// `LogBackendSettings` names the backends (to open one); everything else sees the log through the `MessageLog` seam.
 public final class SagaRuntime: Sendable {
     public let log: any MessageLog & MessageLogAdmin
+    /// Which log `log` is: what the daemon checks before work only SagaLog does (retention).
+    public let logBackend: LogBackend
+    /// The state directory's lock when the log (which holds it otherwise) is on Kafka.
+    private let stateLock: DirectoryLock?
     public let orders: OrderService
     public let checkout: CheckoutService
     public let fulfillment: FulfillmentService
@@ -28,6 +32,10 @@ public final class SagaRuntime: Sendable {
         public var checkout = CheckoutSettings()
         public var fulfillment = FulfillmentSettings()
         public var retry = RetryPolicy()
+        /// Which log the saga runs on, and how it reaches a Kafka cluster (`log.backend`, `kafka.*`).
+        public var backend = LogBackendSettings()
+        /// Where the services keep their state (`state.backend`): only SQLite so far.
+        public var stateBackend = StateBackend.sqlite
 
         public init(stateDirectory: String = "./var") { self.stateDirectory = stateDirectory }
     }
@@ -35,7 +43,10 @@ public final class SagaRuntime: Sendable {
     /// Opens (recovering) the log and the databases and makes sure every topic exists.
     public init(settings: Settings, logger: Logger) throws {
         let data = settings.stateDirectory + "/data"
-        log = try SagaLog.open(directory: data + "/log", configuration: settings.log, logger: logger)
+        logBackend = settings.backend.backend
+        let opened = try settings.backend.open(directory: data + "/log", log: settings.log, logger: logger)
+        log = opened.log
+        stateLock = opened.lock
         do {
             let existing = Dictionary(grouping: log.topicStatistics(), by: \.topic).mapValues(\.count)
             for type in SagaEventType.allCases {
@@ -54,6 +65,7 @@ public final class SagaRuntime: Sendable {
             participants = [orders, checkout, fulfillment]
         } catch {
             try? log.close()
+            stateLock?.release()
             throw error
         }
     }
@@ -68,7 +80,10 @@ public final class SagaRuntime: Sendable {
     }
 
     /// Closes the log cleanly (after `run` has returned).
-    public func close() throws { try log.close() }
+    public func close() throws {
+        defer { stateLock?.release() }
+        try log.close()
+    }
 }
 
 extension Logger {

@@ -4,12 +4,14 @@ import Glibc
 import Synchronization
 
 /// An exclusive `flock` on a file, so two processes never open the same log. The kernel drops
-/// it when the process dies, so a crash never leaves a stale lock.
-final class DirectoryLock: Sendable {
-    let path: String
+/// it when the process dies, so a crash never leaves a stale lock. Public for a daemon whose
+/// log lives elsewhere (on Kafka) but whose state directory still has one owner.
+public final class DirectoryLock: Sendable {
+    public let path: String
     private let descriptor: Mutex<Int32>
 
-    init(path: String) throws {
+    /// - Throws: `SagaLogError.locked` when another process holds it.
+    public init(path: String) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SagaLogError.io(operation: "open", path: path, errno: errno) }
         // A child being spawned shares the descriptor until it execs (O_CLOEXEC), so a lock
@@ -30,7 +32,7 @@ final class DirectoryLock: Sendable {
         self.descriptor = Mutex(fd)
     }
 
-    func release() {
+    public func release() {
         descriptor.withLock { fd in
             guard fd >= 0 else { return }
             close(fd)

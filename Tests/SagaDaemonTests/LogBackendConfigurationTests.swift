@@ -1,0 +1,65 @@
+import Foundation
+@testable import SagaDaemon
+import Testing
+
+/// `log.backend`, the `kafka.*` keys and `state.backend` as the loader reads them: what they
+/// set, and the key an unusable value is refused under.
+@Suite struct LogBackendConfigurationTests {
+    func load(_ yaml: String) async throws(ConfigurationError) -> DaemonConfiguration {
+        let path = NSTemporaryDirectory() + "sagad-backend-\(UUID().uuidString.prefix(6)).yaml"
+        try? yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await ConfigurationLoader.load(file: path, environment: [:], flags: [:])
+    }
+
+    func refusedKey(_ yaml: String) async -> String? {
+        do {
+            _ = try await load(yaml)
+            return nil
+        } catch {
+            return error.key + ": " + error.reason
+        }
+    }
+
+    @Test func theEmbeddedLogIsTheDefault() async throws {
+        let configuration = try await load("state_dir: /tmp/x\n")
+        #expect(configuration.saga.backend == LogBackendSettings())
+        #expect(try configuration.saga.backend.kafkaConfiguration() == nil)
+        #expect(configuration.saga.stateBackend == .sqlite)
+    }
+
+    @Test func kafkaKeysBecomeTheClientsConfiguration() async throws {
+        let configuration = try await load("""
+            log:
+              backend: kafka
+            kafka:
+              bootstrap_servers: 10.0.0.5:9092, 10.0.0.6:9092
+              namespace: shop-a.
+              properties: linger.ms=5,socket.timeout.ms=30000
+            """)
+        let kafka = try #require(try configuration.saga.backend.kafkaConfiguration())
+        #expect(kafka.bootstrapServers == "10.0.0.5:9092,10.0.0.6:9092")
+        #expect(kafka.namespace == "shop-a.")
+        #expect(kafka.properties == ["linger.ms": "5", "socket.timeout.ms": "30000"])
+    }
+
+    @Test func unusableValuesAreRefusedUnderTheirKey() async {
+        let refused = [
+            "log:\n  backend: kafka\n": "kafka.bootstrap_servers",
+            "log:\n  backend: pulsar\n": "log.backend",
+            "kafka:\n  bootstrap_servers: 10.0.0.5\n": "kafka.bootstrap_servers",
+            "kafka:\n  bootstrap_servers: 10.0.0.5:0\n": "kafka.bootstrap_servers",
+            "kafka:\n  properties: acks\n": "kafka.properties",
+            "kafka:\n  properties: a=1,a=2\n": "kafka.properties",
+            "kafka:\n  namespace: a/b\n": "kafka.namespace",
+            "log:\n  backend: kafka\nkafka:\n  bootstrap_servers: h:1\n  properties: acks=1\n": "kafka.properties: Kafka setting acks",
+            "log:\n  backend: kafka\nkafka:\n  bootstrap_servers: h:1\n  properties: group.id=x\n": "kafka.properties: Kafka setting group.id",
+            "state:\n  backend: postgres\n": "state.backend: PostgreSQL state is not available yet",
+            "state:\n  backend: mysql\n": "state.backend",
+        ]
+        for (yaml, key) in refused {
+            let answer = await refusedKey(yaml)
+            #expect(answer?.hasPrefix(key) == true, "\(yaml) → \(answer ?? "accepted")")
+        }
+    }
+}
