@@ -85,7 +85,7 @@ final class GroupCoordinator: Sendable {
         // The system generator (getrandom) rather than UUID(), which needs a descriptor for /dev/urandom.
         let member = memberID ?? "\(name)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
         group.join(member: member, topics: topics, partitionCounts: partitionCounts)
-        signal.notify([SagaLog.appendKey])
+        signal.notify([SagaLog.membershipKey])
         return (group, member)
     }
 
@@ -104,7 +104,7 @@ final class GroupCoordinator: Sendable {
 
     func leave(group: ConsumerGroup, member: String, partitionCounts: [String: Int]) {
         group.leave(member: member, partitionCounts: partitionCounts)
-        signal.notify([SagaLog.appendKey])
+        signal.notify([SagaLog.membershipKey])
     }
 
     /// Where a member newly owning `key` starts: the committed offset (at most the end; one

@@ -39,7 +39,7 @@ public final class LogConsumer: MessageConsumer, Sendable {
     public func poll(maxRecords: Int = 500, timeout: Duration = .seconds(1)) async throws -> [LogRecord] {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        let keys = [SagaLog.appendKey] + topics.map(SagaLog.appendKey(topic:))
+        let keys = [SagaLog.membershipKey] + topics.map(SagaLog.appendKey(topic:))
         while true {
             let seen = log.signal.versions(of: keys)
             let records = try readAvailable(maxRecords: maxRecords)

@@ -20,7 +20,7 @@ public final class SagaLog: MessageLog, Sendable {
     /// that consumers never poll the disk.
     let signal = KeyedChangeSignal()
     /// Changed when groups change members or the log closes: every consumer wakes.
-    static let appendKey = "log"
+    static let membershipKey = "log"
     /// Changed when `topic` has new records: only its consumers wake (with one key for every
     /// topic, each append woke every service's consumer, two of three for nothing).
     static func appendKey(topic: String) -> String { "log:" + topic }
@@ -281,7 +281,7 @@ public final class SagaLog: MessageLog, Sendable {
         guard let topics else { return }
         coordinator.close()
         writer.stop()
-        signal.notify([Self.appendKey])
+        signal.notify([Self.membershipKey])
         defer { lock.release() }
         // Every partition gets its final sync; a stopped one leaves the log unmarked (not clean).
         var failure: (any Error)? = nil

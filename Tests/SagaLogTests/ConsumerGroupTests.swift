@@ -102,7 +102,7 @@ import Testing
         let log = try SagaLog.open(directory: dir.path, configuration: .small(), logger: quietLogger)
         try log.createTopic("a", partitions: 1)
         try log.createTopic("b", partitions: 1)
-        let keys = ["a", "b"].map(SagaLog.appendKey(topic:)) + [SagaLog.appendKey]
+        let keys = ["a", "b"].map(SagaLog.appendKey(topic:)) + [SagaLog.membershipKey]
         let before = log.signal.versions(of: keys)
         _ = try await log.append(record("k", "v"), to: "a")
         let after = log.signal.versions(of: keys)
