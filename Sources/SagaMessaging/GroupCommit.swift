@@ -68,7 +68,30 @@ public final class GroupCommit: Sendable {
                 state.running = true
                 return true
             }
-            if start { commitNext() }
+            if start { scheduleRun() }
+        }
+    }
+
+    /// On a service's own thread (see ``ServiceThread``) the queued writes are committed there,
+    /// once the thread has nothing else to run (so that every write its runnable tasks were
+    /// about to make joins): a blocking commit holds up only this service, where a hop to the
+    /// writer queue and back cost two context switches per transaction.
+    private func commitInPlace() {
+        database.writeWithoutTransaction { db in commit(takeQueued(), in: db) }
+        if hasMoreAfterRun() { scheduleRun() }
+    }
+
+    /// Starts the next transaction: in place on a service thread, else on the writer queue.
+    private func scheduleRun() {
+        if let thread = ServiceThread.current { thread.whenIdle { self.commitInPlace() } } else { commitNext() }
+    }
+
+    /// The writes for the next transaction, in the order they came.
+    private func takeQueued() -> [Job] {
+        state.withLock { state in
+            let count = min(state.queued.count, Self.maxWritesPerTransaction)
+            defer { state.queued.removeFirst(count) }
+            return Array(state.queued.prefix(count))
         }
     }
 
@@ -77,57 +100,63 @@ public final class GroupCommit: Sendable {
     /// everything that queued meanwhile joins; repeats while more arrive.
     private func commitNext() {
         database.asyncWriteWithoutTransaction { [self] db in
-            let jobs = state.withLock { state -> [Job] in
-                let count = min(state.queued.count, Self.maxWritesPerTransaction)
-                defer { state.queued.removeFirst(count) }
-                return Array(state.queued.prefix(count))
-            }
-            var outcomes: [Outcome] = []
-            outcomes.reserveCapacity(jobs.count)
-            let started = ContinuousClock.now
-            // A transaction of reads only (an idle relay's) commits nothing: it is not counted.
-            let changesBefore = db.totalChangesCount
-            // WAL frames are synced in order: a commit without its own sync is made durable by
-            // the next one that syncs (or lost whole to a power loss, never in part).
-            let syncs = jobs.contains(where: \.durable)
-            if !syncs { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            defer { if !syncs { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
-            do {
-                try db.inTransaction {
-                    if jobs.count == 1 {
-                        // Alone: no savepoint; a throw rolls the whole transaction back, which is the same.
-                        let outcome = jobs[0].run(db)
-                        outcomes.append(outcome)
-                        return outcome.threw ? .rollback : .commit
-                    }
-                    for job in jobs {
-                        var outcome: Outcome?
-                        do {
-                            try db.inSavepoint {
-                                let result = job.run(db)
-                                outcome = result
-                                return result.threw ? .rollback : .commit
-                            }
-                        } catch {
-                            // The savepoint itself failed: the write cannot be trusted to have happened.
-                            outcome = Outcome(deliver: { job.fail(error) }, threw: true)
-                        }
-                        outcomes.append(outcome!)
-                    }
-                    return .commit
+            commit(takeQueued(), in: db)
+            if hasMoreAfterRun() { commitNext() }
+        }
+    }
+
+    /// After a transaction: whether writes queued meanwhile (then the run goes on), else the
+    /// run ends.
+    private func hasMoreAfterRun() -> Bool {
+        state.withLock { state in
+            if state.queued.isEmpty { state.running = false }
+            return state.running
+        }
+    }
+
+    /// Runs `jobs` in one transaction on `db` (the writer's connection) and tells each its
+    /// outcome once the commit is known.
+    private func commit(_ jobs: [Job], in db: Database) {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(jobs.count)
+        let started = ContinuousClock.now
+        // A transaction of reads only (an idle relay's) commits nothing: it is not counted.
+        let changesBefore = db.totalChangesCount
+        // WAL frames are synced in order: a commit without its own sync is made durable by
+        // the next one that syncs (or lost whole to a power loss, never in part).
+        let syncs = jobs.contains(where: \.durable)
+        if !syncs { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        defer { if !syncs { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+        do {
+            try db.inTransaction {
+                if jobs.count == 1 {
+                    // Alone: no savepoint; a throw rolls the whole transaction back, which is the same.
+                    let outcome = jobs[0].run(db)
+                    outcomes.append(outcome)
+                    return outcome.threw ? .rollback : .commit
                 }
-                // Counted as the commits that synced: a lone write that threw rolled back.
-                let keptChanges = (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore
-                SagaMetrics.databaseCommitted(database.path, since: started, committed: syncs && keptChanges)
-                for outcome in outcomes { outcome.deliver() }
-            } catch {
-                for job in jobs { job.fail(error) }
+                for job in jobs {
+                    var outcome: Outcome?
+                    do {
+                        try db.inSavepoint {
+                            let result = job.run(db)
+                            outcome = result
+                            return result.threw ? .rollback : .commit
+                        }
+                    } catch {
+                        // The savepoint itself failed: the write cannot be trusted to have happened.
+                        outcome = Outcome(deliver: { job.fail(error) }, threw: true)
+                    }
+                    outcomes.append(outcome!)
+                }
+                return .commit
             }
-            let more = state.withLock { state -> Bool in
-                if state.queued.isEmpty { state.running = false }
-                return state.running
-            }
-            if more { commitNext() }
+            // Counted as the commits that synced: a lone write that threw rolled back.
+            let keptChanges = (jobs.count > 1 || outcomes.first?.threw == false) && db.totalChangesCount != changesBefore
+            SagaMetrics.databaseCommitted(database.path, since: started, committed: syncs && keptChanges)
+            for outcome in outcomes { outcome.deliver() }
+        } catch {
+            for job in jobs { job.fail(error) }
         }
     }
 }

@@ -45,12 +45,17 @@ public final class ServiceHost: Sendable {
             })
     }
 
-    /// Runs the relay, the consumer and the service's own `work` (if any) until cancelled.
+    /// Runs the relay, the consumer and the service's own `work` (if any) until cancelled, on
+    /// a thread of the service's own (see ``ServiceThread``), which ends with the run.
     public func run(alongside work: (@Sendable () async -> Void)? = nil) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.relay.run() }
-            group.addTask { await self.consumer.run() }
-            if let work { group.addTask { await work() } }
+        let thread = ServiceThread(name: "sagad-\(name)")
+        defer { thread.stop() }
+        await withTaskExecutorPreference(thread) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.relay.run() }
+                group.addTask { await self.consumer.run() }
+                if let work { group.addTask { await work() } }
+            }
         }
     }
 
