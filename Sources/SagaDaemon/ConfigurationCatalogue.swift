@@ -120,8 +120,10 @@ extension DaemonConfiguration {
             .init("kafka.properties", \.saga.backend.properties, """
                 librdkafka settings for every Kafka client, as key=value pairs separated by commas (e.g.
                 security.protocol=ssl,socket.timeout.ms=30000). The settings the log relies on (acks=all,
-                enable.idempotence=true, manual commits) cannot be changed. Empty: none.
-                """, parse: Parse.kafkaProperties, describe: { Parse.describeProperties($0.saga.backend.properties) }),
+                enable.idempotence=true, manual commits) cannot be changed. Passwords, secrets and keys
+                among them are printed as <redacted> (--check-config, reload logs). Empty: none.
+                """, parse: Parse.kafkaProperties, describe: { Parse.describeProperties($0.saga.backend.properties) },
+                identity: { Parse.describeProperties($0.saga.backend.properties, redacting: false) }),
         ]),
         .init("state", component: "the services' databases", [
             .init("state.backend", \.saga.stateBackend, """

@@ -23,24 +23,30 @@ public struct ConfigurationKey: Sendable {
     public let reloadable: Bool
     /// Parses the key's text into its field, or says why the text is not acceptable.
     let assign: @Sendable (inout DaemonConfiguration, String) throws(InvalidValue) -> Void
-    /// The field's value as text.
+    /// The field's value as text, as printed (secrets redacted).
     let render: @Sendable (DaemonConfiguration) -> String
+    /// The field's value as text, secrets included: what tells whether it changed.
+    let identity: @Sendable (DaemonConfiguration) -> String
     /// Copies the field from one configuration to another (a reload applying the key).
     let transfer: @Sendable (DaemonConfiguration, inout DaemonConfiguration) -> Void
 
     /// Declares a key that sets `field` from its text through `parse`; `describe` overrides
-    /// how its value is printed (`--check-config`, reload logs).
+    /// how its value is printed (`--check-config`, reload logs), and `identity` how it is
+    /// compared when it must differ from `describe` (a value with secrets redacted in print).
     init<Value: Sendable>(
         _ name: String, _ field: WritableKeyPath<DaemonConfiguration, Value> & Sendable, reload: Bool = false,
         _ documentation: String,
         parse: @escaping @Sendable (String) throws(InvalidValue) -> Value,
-        describe: (@Sendable (DaemonConfiguration) -> String)? = nil
+        describe: (@Sendable (DaemonConfiguration) -> String)? = nil,
+        identity: (@Sendable (DaemonConfiguration) -> String)? = nil
     ) {
         self.name = name
         self.documentation = documentation
         self.reloadable = reload
         self.assign = { (configuration, text) throws(InvalidValue) in configuration[keyPath: field] = try parse(text) }
-        self.render = describe ?? { "\($0[keyPath: field])" }
+        let render = describe ?? { "\($0[keyPath: field])" }
+        self.render = render
+        self.identity = identity ?? render
         self.transfer = { source, target in target[keyPath: field] = source[keyPath: field] }
     }
 
@@ -54,8 +60,14 @@ public struct ConfigurationKey: Sendable {
     /// dots as underscores (`fulfillment.failure_rate` → `SAGAD_FULFILLMENT_FAILURE_RATE`).
     public var environmentName: String { "SAGAD_" + name.uppercased().replacingOccurrences(of: ".", with: "_") }
 
-    /// The key's value in `configuration` as text, for `--check-config` and reload logs.
+    /// The key's value in `configuration` as text, for `--check-config` and reload logs, with
+    /// secrets (a password among `kafka.properties`) shown as `<redacted>`.
     public func describe(_ configuration: DaemonConfiguration) -> String { render(configuration) }
+
+    /// Whether the key's value differs between the two configurations, secrets included.
+    public func differs(between previous: DaemonConfiguration, and next: DaemonConfiguration) -> Bool {
+        identity(previous) != identity(next)
+    }
 }
 
 /// The parsers keys share; each says in its error what text it accepts.
@@ -248,8 +260,19 @@ enum Parse {
         return properties
     }
 
-    static func describeProperties(_ properties: [String: String]) -> String {
-        properties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    /// The properties as `key=value,...` in key order; with `redacting`, the value of every
+    /// property that holds a secret reads `<redacted>`.
+    static func describeProperties(_ properties: [String: String], redacting: Bool = true) -> String {
+        properties.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)=\(redacting && isSecretProperty(key) ? "<redacted>" : value)"
+        }.joined(separator: ",")
+    }
+
+    /// Whether a librdkafka property holds a secret: a password, a client secret, a private key
+    /// or a SASL/OAUTHBEARER configuration (which may carry credentials).
+    static func isSecretProperty(_ key: String) -> Bool {
+        let key = key.lowercased()
+        return ["password", "secret", "ssl.key.pem", "ssl_key", "oauthbearer.config", "sasl.jaas"].contains { key.contains($0) }
     }
 
     static func logLevel(_ text: String) throws(Invalid) -> Logger.Level {

@@ -44,7 +44,7 @@ struct ConfigurationReloader: Service {
         let previous = current.value
         var applied: [String] = []
         var kept = previous
-        for key in DaemonConfiguration.catalogue where key.describe(previous) != key.describe(next) {
+        for key in DaemonConfiguration.catalogue where key.differs(between: previous, and: next) {
             if key.reloadable {
                 key.transfer(next, &kept)
                 applied.append("\(key.name): \(key.describe(previous)) → \(key.describe(next))")

@@ -43,6 +43,21 @@ import Testing
         #expect(kafka.properties == ["linger.ms": "5", "socket.timeout.ms": "30000"])
     }
 
+    @Test func secretsAmongTheKafkaPropertiesArePrintedRedactedButAChangeIsStillSeen() async throws {
+        let yaml = { (password: String) in
+            "kafka:\n  properties: sasl.username=shop,sasl.password=\(password),ssl.key.password=k3y,linger.ms=5\n"
+        }
+        let before = try await load(yaml("hunter2"))
+        let after = try await load(yaml("hunter3"))
+        let key = try #require(DaemonConfiguration.key(named: "kafka.properties"))
+        #expect(key.describe(before)
+            == "linger.ms=5,sasl.password=<redacted>,sasl.username=shop,ssl.key.password=<redacted>")
+        #expect(key.describe(after) == key.describe(before))
+        #expect(key.differs(between: before, and: after))
+        #expect(!key.differs(between: before, and: before))
+        #expect(after.saga.backend.properties["sasl.password"] == "hunter3")
+    }
+
     @Test func unusableValuesAreRefusedUnderTheirKey() async {
         let refused = [
             "log:\n  backend: kafka\n": "kafka.bootstrap_servers",
