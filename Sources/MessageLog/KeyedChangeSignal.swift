@@ -49,19 +49,45 @@ public final class KeyedChangeSignal: Sendable {
 
     /// Marks `keys` changed and wakes whoever waits on them.
     public func notify(_ keys: Set<String>) {
+        notify(keys, expecting: [:]) { _, _ in }
+    }
+
+    /// Marks `keys` changed and wakes whoever waits on them; before any waiter wakes (under
+    /// the signal's lock: `publish` must be quick and not call back), `publish` gets the keys of
+    /// `expected` whose version still was the expected one — nothing changed them since the
+    /// caller looked — and the version they have now. What the caller read about those keys
+    /// after looking is therefore current at that version.
+    public func notify(
+        _ keys: Set<String>, expecting expected: [String: UInt64], publish: (_ unchanged: Set<String>, _ version: UInt64) -> Void
+    ) {
         guard !keys.isEmpty else { return }
         let woken = state.withLock { state -> [Waiter] in
+            var unchanged: Set<String> = []
+            for (key, version) in expected where keys.contains(key) && state.version(of: key) == version { unchanged.insert(key) }
             if state.versions.count + keys.count > Self.rememberedKeys {
                 state.forgottenUpTo = state.sequence
                 state.versions.removeAll(keepingCapacity: true)
             }
             state.sequence += 1
             for key in keys { state.versions[key] = state.sequence }
+            if !unchanged.isEmpty { publish(unchanged, state.sequence) }
             guard !state.waiters.isEmpty else { return [] }
             let ids = state.waiters.filter { $0.value.keys.contains(where: keys.contains) }.map(\.key)
             return ids.compactMap { state.waiters.removeValue(forKey: $0) }
         }
         for waiter in woken { waiter.continuation.resume() }
+    }
+
+    /// The keys among `keys` that someone waits on right now.
+    public func awaited(among keys: Set<String>) -> Set<String> {
+        state.withLock { state in
+            guard !state.waiters.isEmpty else { return [] }
+            var found: Set<String> = []
+            for waiter in state.waiters.values {
+                for key in waiter.keys where keys.contains(key) { found.insert(key) }
+            }
+            return found
+        }
     }
 
     /// Returns when `key` changes from `seen`, after `timeout` (up to `sweepInterval` later),

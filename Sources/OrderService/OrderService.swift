@@ -14,7 +14,9 @@ public actor OrderService: SagaParticipant {
 
     public nonisolated let host: ServiceHost
     private(set) var settings: OrderSettings
-    let changes = KeyedChangeSignal()
+    nonisolated let changes = KeyedChangeSignal()
+    /// Views of awaited orders read right after their change, for the long polls it wakes.
+    nonisolated let publishedViews = PublishedOrderViews()
     /// Wakes every second (and on a reload) to cancel orders past their payment deadline.
     nonisolated let sweeper = DeadlineSweeper()
     nonisolated var database: DatabasePool { host.database }
@@ -25,12 +27,13 @@ public actor OrderService: SagaParticipant {
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: OrderSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
         self.settings = settings
-        let changes = self.changes
+        let (changes, publishedViews) = (self.changes, self.publishedViews)
         host = try ServiceHost(
             name: "order", databasePath: databasePath, schema: .orders, consumes: Self.consumedEvents,
             log: log, retry: retry, logger: logger,
             handler: { event, db in try OrderTransitions.apply(event, in: db) },
-            afterCommit: { events in changes.notify(Set(events.map(\.orderID))) })
+            afterCommit: { events in publishedViews.notifyChanged(Set(events.map(\.orderID)), signal: changes) })
+        publishedViews.attach(host.database)
     }
 
     // MARK: Commands
@@ -166,7 +169,7 @@ public actor OrderService: SagaParticipant {
         let deadline = ContinuousClock.now + timeout
         while true {
             let version = changes.version(of: id)
-            let view = try await order(id)
+            let view = if let published = publishedViews.view(of: id, currentAt: version) { published } else { try await order(id) }
             let settled = view.status.isTerminal && view.isSettled
             if let seen = seenChanges {
                 if (view.history?.count ?? 0) > seen || settled { return view }

@@ -1,4 +1,5 @@
 import MessageLog
+import Synchronization
 import Testing
 
 /// Waits end on a change, on their timeout (kept by one sweeper, at most `sweepInterval` late)
@@ -17,6 +18,27 @@ import Testing
         await waited
         #expect(clock.now - start < .seconds(30))
         #expect(signal.version(of: "a") != seen)
+    }
+
+    /// What a notifier read about a key is published only if nothing changed the key since it
+    /// looked, and before the key's waiters wake.
+    @Test func aNotifyPublishesOnlyKeysUnchangedSinceTheNotifierLookedBeforeWaking() async {
+        let signal = KeyedChangeSignal()
+        let expected = ["a": signal.version(of: "a"), "b": signal.version(of: "b")]
+        signal.notify(["b"])  // another change to b after the notifier looked
+        let seen = signal.version(of: "a")
+        let published = PublishedKeys()
+        let waiter = Task {
+            await signal.wait(for: "a", changingFrom: seen, timeout: .seconds(30))
+            return published.keys
+        }
+        #expect(await eventually { signal.awaited(among: ["a", "b"]) == ["a"] })
+        signal.notify(["a", "b"], expecting: expected) { unchanged, version in
+            published.set(unchanged, at: version)
+        }
+        #expect(await waiter.value == ["a"], "published before the waiter woke, and only a")
+        #expect(published.version == signal.version(of: "a"))
+        #expect(signal.awaited(among: ["a", "b"]).isEmpty)
     }
 
     /// A wait on several keys ends on a change to any of them, and not on another key.
@@ -91,4 +113,22 @@ import Testing
         await task.value
         #expect(clock.now - start < .seconds(30))
     }
+}
+
+/// What a test's `publish` closure was given.
+private final class PublishedKeys: Sendable {
+    private let state = Mutex<(keys: Set<String>, version: UInt64)>(([], 0))
+    var keys: Set<String> { state.withLock { $0.keys } }
+    var version: UInt64 { state.withLock { $0.version } }
+    func set(_ keys: Set<String>, at version: UInt64) { state.withLock { $0 = (keys, version) } }
+}
+
+/// Polls `condition` every millisecond for up to 10 s.
+private func eventually(_ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return condition()
 }

@@ -1,0 +1,49 @@
+import GRDB
+import MessageLog
+import SagaMessaging
+import Synchronization
+
+/// Order views read right after the commit that changed them, for the long polls that change
+/// wakes (`waitForChange`): they answer from here instead of each reading the database — a hop
+/// to a reader connection and back, and under many polls a wait for a free reader, which were
+/// most of the daemon's thread wake-ups per order through the socket.
+///
+/// A view is kept with the version of its order's change signal it is current at; any later
+/// change (a cancel through the API, a deadline sweep) bumps the version, and the view is no
+/// longer used. Only orders somebody waits on are read, on the order service's own thread.
+final class PublishedOrderViews: Sendable {
+    /// How many views are kept; past that the table is emptied (a poll then reads the database).
+    static let capacity = 4096
+
+    private let views = Mutex<[String: (version: UInt64, view: OrderView)]>([:])
+    private let database: Mutex<DatabasePool?> = Mutex(nil)
+
+    /// The database views are read from: the order service's, once it is open.
+    func attach(_ database: DatabasePool) { self.database.withLock { $0 = database } }
+
+    /// The view of `id` if one is current at `version` (its order's signal version now).
+    func view(of id: String, currentAt version: UInt64) -> OrderView? {
+        views.withLock { views in views[id].flatMap { $0.version == version ? $0.view : nil } }
+    }
+
+    /// Tells the waiters of `orderIDs` (just committed) that they changed. On a service thread
+    /// the awaited ones are read first (a blocking read is allowed there) and published with
+    /// the change; elsewhere, or when the read fails, the waiters read the database themselves.
+    func notifyChanged(_ orderIDs: Set<String>, signal: KeyedChangeSignal) {
+        let awaited = signal.awaited(among: orderIDs)
+        guard !awaited.isEmpty, ServiceThread.current != nil, let database = database.withLock({ $0 }) else {
+            return signal.notify(orderIDs)
+        }
+        let expected = Dictionary(uniqueKeysWithValues: awaited.map { ($0, signal.version(of: $0)) })
+        let read = try? database.read { db in
+            try awaited.compactMap { try OrderQueries.order($0, withHistory: true, in: db) }
+        }
+        guard let read else { return signal.notify(orderIDs) }
+        signal.notify(orderIDs, expecting: expected) { unchanged, version in
+            views.withLock { views in
+                if views.count + unchanged.count > Self.capacity { views.removeAll(keepingCapacity: true) }
+                for view in read where unchanged.contains(view.id) { views[view.id] = (version, view) }
+            }
+        }
+    }
+}

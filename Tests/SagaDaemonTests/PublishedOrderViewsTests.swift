@@ -1,0 +1,40 @@
+import Foundation
+@testable import OrderService
+import Testing
+
+/// Long polls woken by a change the order service's consumer committed answer from the view
+/// it published with the change; a change made elsewhere leaves them reading the database.
+@Suite struct PublishedOrderViewsTests {
+    @Test func aWaitedOrdersChangeIsPublishedWithItAndALaterChangeRetiresTheView() async throws {
+        let saga = try SagaHarness(workDuration: .milliseconds(200))
+        defer { saga.close() }
+        let task = saga.start()
+        let placed = try await saga.orders.placeOrder(amountCents: 500, accountID: nil, idempotencyKey: nil)
+        // Waiting from the start, so every change the consumer commits finds a waiter.
+        let settled = try await saga.settled(placed.id)
+        #expect(settled.status == .finished)
+        let orders = saga.orders
+        let version = orders.changes.version(of: placed.id)
+        let published = try #require(orders.publishedViews.view(of: placed.id, currentAt: version),
+                                     "the finishing change was published with the order's view")
+        #expect(published.status == .finished)
+        #expect(published.history?.map(\.status) == [.created, .processing, .finished])
+        #expect(try await orders.order(placed.id) == published)
+        // A change the consumer did not publish (a cancel, a deadline sweep) retires the view.
+        orders.changes.notify([placed.id])
+        #expect(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)) == nil)
+        #expect(try await orders.waitForChange(placed.id, seenChanges: 0, untilTerminal: false, timeout: .seconds(1)) == settled)
+        await saga.stop(task)
+    }
+
+    @Test func anOrderNobodyWaitsOnIsNotRead() async throws {
+        let saga = try SagaHarness()
+        defer { saga.close() }
+        let task = saga.start()
+        let placed = try await saga.orders.placeOrder(amountCents: 500, accountID: nil, idempotencyKey: nil)
+        #expect(try await saga.eventually { try await saga.orders.order(placed.id).status == .finished })
+        let orders = saga.orders
+        #expect(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)) == nil)
+        await saga.stop(task)
+    }
+}
