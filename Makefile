@@ -10,8 +10,9 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config librdkafka-dev
 # gdb prints the test process's threads if a run overstays its time limit; python3-venv holds
 # schemathesis (from PyPI), which fuzzes the API against openapi.yaml, and grpcio/grpcio-tools
 # (from PyPI, Tests/grpc-python.sh), a gRPC client no one here wrote; tmux runs `sagactl top` in a
-# pane the tests type into and read, as a person sees it.
-TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux
+# pane the tests type into and read, as a person sees it; postgresql is the private server the
+# PostgreSQL service store's tests start (Tests/postgres-server.sh).
+TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-cluster swift-tests coverage build bench bench-kafka bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
@@ -19,7 +20,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
-	@echo "make test-cluster  the log conformance suite and KafkaLog's tests against a Kafka emulator"
+	@echo "make test-cluster  the log conformance suite and KafkaLog's tests against a Kafka emulator,"
+	@echo "                   the PostgreSQL service store's tests against a private PostgreSQL"
 	@echo "make coverage  the unit and system tests, then line coverage per module (gate: $(COVERAGE_MINIMUM)%)"
 	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
 	@echo "make bench-kafka  append throughput of KafkaLog on the Kafka emulator next to SagaLog, same run"
@@ -97,13 +99,16 @@ swift-tests: test-deps
 
 # The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db from PyPI,
 # a test double, started on a free loopback port and stopped afterwards); skipped with the reason
-# when PyPI cannot be reached. Ends with a `kafka:` line.
+# when PyPI cannot be reached. Ends with a `kafka:` line. Then the PostgreSQL service store's
+# tests against a private PostgreSQL server on a free loopback port; ends with a `postgres:` line.
 test-cluster: test-deps
 	$(TEST_BUILD)
 	$(PROFILE) Tests/cluster-tests.sh $(SWIFT) .build/test-cluster.txt
+	$(PROFILE) Tests/postgres-tests.sh $(SWIFT) .build/test-postgres.txt
 
 test: check-monitoring swift-tests
 	$(PROFILE) Tests/cluster-tests.sh $(SWIFT) .build/test-cluster.txt
+	$(PROFILE) Tests/postgres-tests.sh $(SWIFT) .build/test-postgres.txt
 	$(PROFILE) Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/grpc-python.sh .build/debug/sagad 2>&1 | tee .build/test-grpc-python.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
@@ -112,6 +117,7 @@ test: check-monitoring swift-tests
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
 	  grep -hE "^kafka: " .build/test-cluster.txt || true; \
+	  grep -hE "^postgres: " .build/test-postgres.txt || true; \
 	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
 	  grep -hE "^grpc-python: " .build/test-grpc-python.txt || true; \
 	  grep -hE "^chaos: " .build/test-system.txt || true; \
