@@ -19,7 +19,7 @@ import PostgresNIO
 /// transaction waits for the earlier one's commit before it inserts. For different orders a
 /// late-committing row with a lower `seq` is simply read by a later batch — which is why the
 /// relay deletes exactly the rows it appended (`seq = ANY(...)`), never "everything through the
-/// last seq": that would delete such a row without relaying it.
+/// last seq": a row that committed while the batch was being appended would go unrelayed.
 ///
 /// **Crashes.** A crash (or a lost connection) between the append and the delete leaves the rows
 /// in the outbox; the next holder appends them again. Consumers drop the repeats by event id

@@ -93,8 +93,8 @@ struct PostgresOutboxRelayTests {
         }
     }
 
-    /// A row whose transaction commits after a later-numbered row was relayed is relayed too,
-    /// not deleted unseen by a "delete through the last seq".
+    /// A row whose transaction commits while a later-numbered row is being appended is relayed
+    /// by the next batch, not deleted unseen by a "delete through the last seq".
     @Test func aRowCommittedLateWithALowerSeqIsNotLost() async throws {
         try await withFreshStore { _, store in
             try await PostgresMigrator(Self.schema).migrate(on: store.client, logger: testLogger)
@@ -106,8 +106,8 @@ struct PostgresOutboxRelayTests {
             try await PostgresOutbox.enqueue(outboxRow("late", topic: "order_pending", key: "order-2"), schema: Self.schema,
                                              createdAtMillis: 1, on: slow, logger: testLogger)
             try await enqueue([outboxRow("early", topic: "order_pending")], schema: Self.schema, store: store)
+            log.duringNextAppend { try await slow.query("COMMIT", logger: testLogger) }
             #expect(try await relay.relayOnce() == 1)
-            try await slow.query("COMMIT", logger: testLogger)
             try await slow.close()
             #expect(try await relay.relayOnce() == 1)
             #expect(log.values(in: "order_pending") == ["early", "late"])

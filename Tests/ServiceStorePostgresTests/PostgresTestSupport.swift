@@ -73,10 +73,13 @@ func strings(_ sql: String, on client: PostgresClient) async throws -> [String] 
 /// (and cannot be subscribed to: the relay only appends).
 final class RecordingLog: MessageLog {
     struct AppendError: Error {}
-    private let state = Mutex<(appended: [(topic: String, record: ProducerRecord)], failing: Bool)>(([], false))
+    typealias Hook = @Sendable () async throws -> Void
+    private let state = Mutex<(appended: [(topic: String, record: ProducerRecord)], failing: Bool, hook: Hook?)>(([], false, nil))
 
     var appended: [(topic: String, record: ProducerRecord)] { state.withLock { $0.appended } }
     func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
+    /// Runs `hook` once, inside the next append, before it records anything.
+    func duringNextAppend(_ hook: @escaping Hook) { state.withLock { $0.hook = hook } }
 
     /// The values appended to `topic`, as strings, in append order.
     func values(in topic: String) -> [String] {
@@ -86,6 +89,11 @@ final class RecordingLog: MessageLog {
     func ensureTopic(_ name: String, partitions: Int) throws {}
 
     func append(_ records: [ProducerRecord], to topic: String) async throws -> [RecordPosition] {
+        let hook = state.withLock { state in
+            defer { state.hook = nil }
+            return state.hook
+        }
+        try await hook?()
         try state.withLock { state in
             if state.failing { throw AppendError() }
             state.appended += records.map { (topic, $0) }
