@@ -22,8 +22,8 @@ public enum OrderChangeNotification {
 
 /// Listens on ``OrderChangeNotification/channel`` on a connection of its own and delivers the
 /// ids of orders that changed, from every instance, as an async sequence. The sequence ends with
-/// an error when the connection breaks; make a new listener then (and re-read what you wait on,
-/// since notifications sent meanwhile are lost).
+/// ``PostgresStoreError/listenerConnectionLost(channel:)`` when the connection breaks; make a new
+/// listener then (and re-read what you wait on, since notifications sent meanwhile are lost).
 public final class OrderChangeListener: Sendable {
     /// The changed orders' ids, in commit order, one per committed notification.
     public let orderIDs: AsyncThrowingStream<String, any Error>
@@ -59,6 +59,9 @@ public final class OrderChangeListener: Sendable {
                 sink.finish(throwing: error)
             }
         }
+        // Whatever ends the connection (the server, the network, a close here without close()),
+        // the sequence ends with one error that says what to do.
+        connection.closeFuture.whenComplete { _ in sink.finish(throwing: PostgresStoreError.listenerConnectionLost(channel: channel)) }
         do {
             var iterator = ready.makeAsyncIterator()
             guard try await iterator.next() != nil else { throw CancellationError() }

@@ -8,6 +8,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     case migrationFailed(schema: String, step: String, reason: String)
     /// The outbox relay was asked to relay without holding its service's relay lock.
     case relayLockNotHeld(schema: String)
+    /// A LISTEN connection closed (server restart, network): notifications since are lost.
+    case listenerConnectionLost(channel: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
             "migration \(schema).\(step) failed and was rolled back: \(reason)"
         case .relayLockNotHeld(let schema):
             "the outbox relay of \(schema) does not hold its relay lock: call acquire() first"
+        case .listenerConnectionLost(let channel):
+            "the connection listening on \(channel) closed: listen again and re-read what you wait on"
         }
     }
 

@@ -56,4 +56,25 @@ struct OrderChangeListenerTests {
             await other.close()
         }
     }
+
+    /// The listener's connection dies (server restart, network): the sequence ends with an
+    /// error saying so, rather than waiting forever for notifications that cannot come.
+    @Test func aListenerWhoseConnectionDiesEndsWithAnError() async throws {
+        try await withFreshStore { _, store in
+            let listener = try await OrderChangeListener.start(store: store, logger: testLogger)
+            var orderIDs = listener.orderIDs.makeAsyncIterator()
+            let killed = try await strings("""
+                SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
+                WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                """, on: store.client)
+            #expect(killed == ["true"])
+            do {
+                let next = try await orderIDs.next()
+                Issue.record("expected the sequence to fail, got \(String(describing: next))")
+            } catch {
+                #expect(error as? PostgresStoreError == .listenerConnectionLost(channel: "order_changed"))
+            }
+            await listener.close()
+        }
+    }
 }
