@@ -11,17 +11,37 @@ struct PostgresOutboxRelayTests {
     static let schema = PostgresServiceSchema.orders
 
     /// A relay on `store` (an "instance") appending to `log`.
-    static func relay(_ store: PostgresStore, _ log: any MessageLog, batchSize: Int = 1000) -> PostgresOutboxRelay {
+    static func relay(_ store: PostgresStore, _ log: RecordingLog, batchSize: Int) -> PostgresOutboxRelay {
         PostgresOutboxRelay(store: store, schema: schema, log: log, logger: testLogger, batchSize: batchSize, record: testRecord)
     }
 
-    @Test func oneInstanceAtATimeHoldsTheLockAndItPassesOnWhenTheHolderCloses() async throws {
+    /// A fresh, migrated database and two instances on it, each with its own pool and relay,
+    /// both appending to one log; `body` gets the first instance's store.
+    static func withTwoInstances(
+        batchSize: Int = 1000,
+        _ body: (PostgresStore, RecordingLog, PostgresOutboxRelay, PostgresOutboxRelay) async throws -> Void
+    ) async throws {
         try await withFreshStore { database, store in
-            try await PostgresMigrator(Self.schema).migrate(on: store.client, logger: testLogger)
+            try await PostgresMigrator(schema).migrate(on: store.client, logger: testLogger)
             let other = database.store()
-            defer { Task { await other.close() } }
             let log = RecordingLog()
-            let first = Self.relay(store, log), second = Self.relay(other, log)
+            do {
+                try await body(store, log, relay(store, log, batchSize: batchSize), relay(other, log, batchSize: batchSize))
+            } catch {
+                await other.close()
+                throw error
+            }
+            await other.close()
+        }
+    }
+
+    /// The advisory locks held in the current database (pg_locks covers the whole server).
+    static let advisoryLocksHere = """
+        FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """
+
+    @Test func oneInstanceAtATimeHoldsTheLockAndItPassesOnWhenTheHolderCloses() async throws {
+        try await Self.withTwoInstances { store, log, first, second async throws in
             #expect(try await first.acquire())
             #expect(try await !second.acquire())
             #expect(try await first.acquire(), "the holder keeps it")
@@ -36,18 +56,10 @@ struct PostgresOutboxRelayTests {
     /// The holder's session dies (its process or network gone): PostgreSQL frees the lock and
     /// another instance takes it; the old holder's next batch fails instead of relaying.
     @Test func theLockPassesOnWhenTheHoldersConnectionDies() async throws {
-        try await withFreshStore { database, store in
-            try await PostgresMigrator(Self.schema).migrate(on: store.client, logger: testLogger)
-            let other = database.store()
-            defer { Task { await other.close() } }
-            let log = RecordingLog()
-            let first = Self.relay(store, log), second = Self.relay(other, log)
+        try await Self.withTwoInstances { store, log, first, second async throws in
             #expect(try await first.acquire())
             #expect(try await !second.acquire())
-            let killed = try await strings("""
-                SELECT pg_terminate_backend(pid)::text FROM pg_locks
-                WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                """, on: store.client)
+            let killed = try await strings("SELECT pg_terminate_backend(pid)::text \(Self.advisoryLocksHere) AND granted", on: store.client)
             #expect(killed == ["true"])
             var taken = false
             for _ in 0..<50 where !taken {
@@ -65,10 +77,7 @@ struct PostgresOutboxRelayTests {
 
     /// Rows go in `seq` order, per topic, in batches; each batch deletes what it appended.
     @Test func rowsGoInSeqOrderAndOnlyAppendedRowsAreDeleted() async throws {
-        try await withFreshStore { _, store in
-            try await PostgresMigrator(Self.schema).migrate(on: store.client, logger: testLogger)
-            let log = RecordingLog()
-            let relay = Self.relay(store, log, batchSize: 3)
+        try await Self.withTwoInstances(batchSize: 3) { store, log, relay, _ async throws in
             #expect(try await relay.acquire())
             try await enqueue([
                 outboxRow("p1", topic: "order_pending"), outboxRow("c1", topic: "order_canceled"),
@@ -96,10 +105,7 @@ struct PostgresOutboxRelayTests {
     /// A row whose transaction commits while a later-numbered row is being appended is relayed
     /// by the next batch, not deleted unseen by a "delete through the last seq".
     @Test func aRowCommittedLateWithALowerSeqIsNotLost() async throws {
-        try await withFreshStore { _, store in
-            try await PostgresMigrator(Self.schema).migrate(on: store.client, logger: testLogger)
-            let log = RecordingLog()
-            let relay = Self.relay(store, log)
+        try await Self.withTwoInstances { store, log, relay, _ async throws in
             #expect(try await relay.acquire())
             let slow = try await store.openConnection()
             try await slow.query("BEGIN", logger: testLogger)
@@ -118,12 +124,8 @@ struct PostgresOutboxRelayTests {
     /// Two instances running their relays at once: every row reaches the log exactly once and
     /// one order's rows in their order, whichever instance relays them.
     @Test func twoRunningRelaysDeliverEveryRowOnceInOrder() async throws {
-        try await withFreshStore { database, store in
-            try await PostgresMigrator(Self.schema).migrate(on: store.client, logger: testLogger)
-            let other = database.store()
-            defer { Task { await other.close() } }
-            let log = RecordingLog()
-            let relays = [Self.relay(store, log, batchSize: 7), Self.relay(other, log, batchSize: 7)]
+        try await Self.withTwoInstances(batchSize: 7) { store, log, first, second async throws in
+            let relays = [first, second]
             let running = relays.map { relay in Task { await relay.run(idle: .milliseconds(20)) } }
             for batch in 0..<10 {
                 try await enqueue((0..<10).map { outboxRow("\(batch * 10 + $0)", topic: "order_pending") }, schema: Self.schema, store: store)
@@ -134,10 +136,7 @@ struct PostgresOutboxRelayTests {
             for task in running { await task.value }
             #expect(log.values(in: "order_pending") == (0..<100).map { "\($0)" })
             #expect(try await PostgresOutbox.backlog(schema: Self.schema, on: store.client, logger: testLogger) == 0)
-            let holders = try await strings("""
-                SELECT count(*)::text FROM pg_locks
-                WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                """, on: store.client)
+            let holders = try await strings("SELECT count(*)::text \(Self.advisoryLocksHere)", on: store.client)
             #expect(holders == ["0"], "a cancelled run releases the lock")
         }
     }
