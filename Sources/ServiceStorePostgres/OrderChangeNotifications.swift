@@ -55,12 +55,18 @@ public final class OrderChangeListener: Sendable {
                 }
                 sink.finish()
             } catch {
+                // Before the LISTEN took effect, start() reports the error; after, the sequence
+                // ends with the one error that says what to do, the cause goes to the log.
                 readySink.finish(throwing: error)
-                sink.finish(throwing: error)
+                if !Task.isCancelled {
+                    logger.warning("order change listener lost its connection", metadata: [
+                        "channel": "\(channel)", "error": "\(PostgresStoreError.serverMessage(error))",
+                    ])
+                }
+                sink.finish(throwing: PostgresStoreError.listenerConnectionLost(channel: channel))
             }
         }
-        // Whatever ends the connection (the server, the network, a close here without close()),
-        // the sequence ends with one error that says what to do.
+        // And when the connection closes without the sequence failing (a close here without close()).
         connection.closeFuture.whenComplete { _ in sink.finish(throwing: PostgresStoreError.listenerConnectionLost(channel: channel)) }
         do {
             var iterator = ready.makeAsyncIterator()

@@ -50,13 +50,10 @@ public struct PostgresMigrator: Sendable {
     }
 
     /// The names of the steps applied so far, in the order they were applied.
+    /// - Throws: the server's error when the schema was never migrated (no `schema_migrations`).
     public func appliedSteps(on client: PostgresClient, logger: Logger) async throws -> [String] {
         let rows = try await client.query(
-            PostgresQuery(unsafeSQL: """
-                SELECT name FROM \(schema.name).schema_migrations
-                WHERE to_regclass('\(schema.name).schema_migrations') IS NOT NULL ORDER BY applied_at, name
-                """),
-            logger: logger)
+            PostgresQuery(unsafeSQL: "SELECT name FROM \(schema.name).schema_migrations ORDER BY applied_at, name"), logger: logger)
         var names: [String] = []
         for try await name in rows.decode(String.self) { names.append(name) }
         return names
