@@ -10,8 +10,9 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config librdkafka-dev
 # gdb prints the test process's threads if a run overstays its time limit; python3-venv holds
 # schemathesis (from PyPI), which fuzzes the API against openapi.yaml, and grpcio/grpcio-tools
 # (from PyPI, Tests/grpc-python.sh), a gRPC client no one here wrote; tmux runs `sagactl top` in a
-# pane the tests type into and read, as a person sees it.
-TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux
+# pane the tests type into and read, as a person sees it; postgresql is the private server the
+# PostgreSQL service store's tests start (Tests/postgres-server.sh).
+TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-cluster swift-tests coverage build bench bench-kafka bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
@@ -19,7 +20,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
 	@echo "make test   build and run the unit, system and crash tests"
-	@echo "make test-cluster  the log conformance suite and KafkaLog's tests against a Kafka emulator"
+	@echo "make test-cluster  the log conformance suite and KafkaLog's tests against a Kafka emulator,"
+	@echo "                   the PostgreSQL service store's tests against a private PostgreSQL"
 	@echo "make coverage  the unit and system tests, then line coverage per module (gate: $(COVERAGE_MINIMUM)%)"
 	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
 	@echo "make bench-kafka  append throughput of KafkaLog on the Kafka emulator next to SagaLog, same run"
@@ -78,8 +80,12 @@ COVERAGE_DIR := .build/coverage
 PROFILE := LLVM_PROFILE_FILE='$(CURDIR)/$(COVERAGE_DIR)/%p.profraw'
 COVERAGE_GATE ?= SagaLog,SagaMessaging,OrderService,CheckoutService,FulfillmentService
 COVERAGE_MINIMUM ?= 90
-COVERAGE_REPORT := python3 Tests/coverage.py $(COVERAGE_DIR) .build/debug/sagadPackageTests.xctest \
-	.build/debug/sagad .build/debug/sagactl --gate $(COVERAGE_GATE) --minimum $(COVERAGE_MINIMUM)
+COVERAGE_TOOL := python3 Tests/coverage.py $(COVERAGE_DIR) .build/debug/sagadPackageTests.xctest \
+	.build/debug/sagad .build/debug/sagactl --minimum $(COVERAGE_MINIMUM)
+COVERAGE_REPORT := $(COVERAGE_TOOL) --gate $(COVERAGE_GATE)
+# `make test` also runs the PostgreSQL store's tests against a real server (Tests/postgres-tests.sh),
+# so it gates that module too; `make coverage` does not start a server, so it cannot.
+TEST_COVERAGE_REPORT := $(COVERAGE_TOOL) --gate $(COVERAGE_GATE),ServiceStorePostgres
 
 # The unit and system runs of `make test` (and `make coverage`), on the instrumented build.
 swift-tests: test-deps
@@ -97,21 +103,25 @@ swift-tests: test-deps
 
 # The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db from PyPI,
 # a test double, started on a free loopback port and stopped afterwards); skipped with the reason
-# when PyPI cannot be reached. Ends with a `kafka:` line.
+# when PyPI cannot be reached. Ends with a `kafka:` line. Then the PostgreSQL service store's
+# tests against a private PostgreSQL server on a free loopback port; ends with a `postgres:` line.
 test-cluster: test-deps
 	$(TEST_BUILD)
 	$(PROFILE) Tests/cluster-tests.sh $(SWIFT) .build/test-cluster.txt
+	$(PROFILE) Tests/postgres-tests.sh $(SWIFT) .build/test-postgres.txt
 
 test: check-monitoring swift-tests
 	$(PROFILE) Tests/cluster-tests.sh $(SWIFT) .build/test-cluster.txt
+	$(PROFILE) Tests/postgres-tests.sh $(SWIFT) .build/test-postgres.txt
 	$(PROFILE) Tests/api-fuzz.sh .build/debug/sagad 30 2>&1 | tee .build/test-api-fuzz.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/grpc-python.sh .build/debug/sagad 2>&1 | tee .build/test-grpc-python.txt; test $${PIPESTATUS[0]} -eq 0
 	$(PROFILE) Tests/systemd/run.sh .build/debug/sagad 2>&1 | tee .build/test-systemd-harness.txt; \
 	  test $${PIPESTATUS[0]} -eq 0
-	$(COVERAGE_REPORT) | tee .build/test-coverage.txt; test $${PIPESTATUS[0]} -eq 0
+	$(TEST_COVERAGE_REPORT) | tee .build/test-coverage.txt; test $${PIPESTATUS[0]} -eq 0
 	@echo; echo "summary:"; grep -hE "Test run with" .build/test-systemd-unit.txt .build/test-output.txt .build/test-system.txt; \
 	  grep -hE "^systemd( tests)?: " .build/test-systemd-harness.txt || true; \
 	  grep -hE "^kafka: " .build/test-cluster.txt || true; \
+	  grep -hE "^postgres: " .build/test-postgres.txt || true; \
 	  grep -hE "^schemathesis: " .build/test-api-fuzz.txt || true; \
 	  grep -hE "^grpc-python: " .build/test-grpc-python.txt || true; \
 	  grep -hE "^chaos: " .build/test-system.txt || true; \

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -52,6 +53,16 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         .target(name: "KafkaLog", dependencies: ["CRdKafka", "MessageLog"]),
+        // The services' state on PostgreSQL, for several sagad instances sharing one database:
+        // connection, per-service schemas and migrations, the outbox relay lock, order notifications.
+        .target(
+            name: "ServiceStorePostgres",
+            dependencies: [
+                "MessageLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SagaMessaging",
             dependencies: [
@@ -175,6 +186,17 @@ let package = Package(
         .testTarget(
             name: "KafkaLogTests",
             dependencies: ["KafkaLog", "CRdKafka", "SagaLog", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Runs against a real PostgreSQL when SAGAD_POSTGRES_URL names one (Tests/postgres-tests.sh);
+        // the services' SQLite schemas are here to check that both stores name the same steps.
+        .testTarget(
+            name: "ServiceStorePostgresTests",
+            dependencies: [
+                "ServiceStorePostgres", "MessageLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "SagaLogTests",

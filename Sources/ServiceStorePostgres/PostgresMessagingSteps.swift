@@ -1,0 +1,36 @@
+extension PostgresServiceSchema {
+    /// The outbox and inbox steps every hosted service has, in the order SagaMessaging's
+    /// `ServiceSchema.messaging` registers them (Outbox.swift): the tables first, the columns
+    /// added later after them.
+    public static let messagingSteps: [Step] = [
+        Step("create outbox", [
+            """
+            CREATE TABLE outbox (
+                seq BIGSERIAL PRIMARY KEY,
+                event_id TEXT NOT NULL UNIQUE,
+                topic TEXT NOT NULL,
+                payload BYTEA NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+        ]),
+        Step("create inbox", [
+            """
+            CREATE TABLE inbox (
+                event_id TEXT PRIMARY KEY,
+                topic TEXT NOT NULL,
+                processed_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX inbox_processed_at ON inbox(processed_at)",
+        ]),
+        Step("outbox record key", ["ALTER TABLE outbox ADD COLUMN record_key TEXT"]),
+        Step("inbox timeline", [
+            "ALTER TABLE inbox ADD COLUMN order_id TEXT",
+            "ALTER TABLE inbox ADD COLUMN log_partition BIGINT",
+            "ALTER TABLE inbox ADD COLUMN log_offset BIGINT",
+            "ALTER TABLE inbox ADD COLUMN occurred_at BIGINT",
+            "ALTER TABLE inbox ADD COLUMN traceparent TEXT",
+            "CREATE INDEX inbox_order ON inbox(order_id) WHERE order_id IS NOT NULL",
+        ]),
+        Step("outbox traceparent", ["ALTER TABLE outbox ADD COLUMN traceparent TEXT"]),
+    ]
+}

@@ -1,0 +1,37 @@
+/// What went wrong in the PostgreSQL service store, said so that an operator knows what to fix.
+public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
+    /// `postgres.url` could not be read; `reason` names the part that is wrong.
+    case invalidURL(String, reason: String)
+    /// A schema name that is not a plain lowercase SQL identifier (it is spliced into SQL).
+    case invalidSchemaName(String)
+    /// A migration step failed; nothing of that step was kept.
+    case migrationFailed(schema: String, step: String, reason: String)
+    /// The outbox relay was asked to relay without holding its service's relay lock.
+    case relayLockNotHeld(schema: String)
+    /// A LISTEN connection closed (server restart, network): notifications since are lost.
+    case listenerConnectionLost(channel: String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason):
+            "invalid postgres.url \(Self.redacted(url)): \(reason) (expected postgres://user:password@host:port/database)"
+        case .invalidSchemaName(let name):
+            "invalid schema name \"\(name)\": use lowercase letters, digits and underscores, starting with a letter"
+        case .migrationFailed(let schema, let step, let reason):
+            "migration \(schema).\(step) failed and was rolled back: \(reason)"
+        case .relayLockNotHeld(let schema):
+            "the outbox relay of \(schema) does not hold its relay lock: call acquire() first"
+        case .listenerConnectionLost(let channel):
+            "the connection listening on \(channel) closed: listen again and re-read what you wait on"
+        }
+    }
+
+    /// The URL without its password, for messages and logs.
+    static func redacted(_ url: String) -> String {
+        let parts = url.split(separator: "://", maxSplits: 1)
+        guard parts.count == 2, let at = parts[1].lastIndex(of: "@"), let colon = parts[1][..<at].firstIndex(of: ":") else {
+            return url
+        }
+        return "\(parts[0])://\(parts[1][...colon])***\(parts[1][at...])"
+    }
+}

@@ -1,0 +1,80 @@
+import PostgresNIO
+import Testing
+
+@testable import ServiceStorePostgres
+
+/// LISTEN/NOTIFY for order changes against the real server `SAGAD_POSTGRES_URL` names.
+@Suite(.enabled(if: postgresURL != nil, "needs SAGAD_POSTGRES_URL (make test-cluster starts a server)"))
+struct OrderChangeListenerTests {
+    /// A committed notification arrives; a rolled-back one never does (the next committed one
+    /// is the next to arrive), and one inside an open transaction waits for its commit.
+    @Test func committedChangesArriveAndRolledBackOnesDoNot() async throws {
+        try await withFreshStore { _, store in
+            let listener = try await OrderChangeListener.start(store: store, logger: testLogger)
+            var orderIDs = listener.orderIDs.makeAsyncIterator()
+            try await store.client.withTransaction(logger: testLogger) { connection in
+                try await OrderChangeNotification.notify(orderID: "order-1", on: connection, logger: testLogger)
+            }
+            #expect(try await orderIDs.next() == "order-1")
+
+            struct Rollback: Error {}
+            await #expect(throws: PostgresTransactionError.self) {
+                try await store.client.withTransaction(logger: testLogger) { connection in
+                    try await OrderChangeNotification.notify(orderID: "order-2", on: connection, logger: testLogger)
+                    throw Rollback()
+                }
+            }
+            let open = try await store.openConnection()
+            try await open.query("BEGIN", logger: testLogger)
+            try await OrderChangeNotification.notify(orderID: "order-3", on: open, logger: testLogger)
+            try await store.client.withTransaction(logger: testLogger) { connection in
+                try await OrderChangeNotification.notify(orderID: "order-4", on: connection, logger: testLogger)
+            }
+            #expect(try await orderIDs.next() == "order-4")
+            try await open.query("COMMIT", logger: testLogger)
+            #expect(try await orderIDs.next() == "order-3")
+            try await open.close()
+            await listener.close()
+        }
+    }
+
+    /// Every listener, on every instance, hears a change; a closed listener's sequence ends.
+    @Test func everyListenerHearsAChangeAndAClosedOneEnds() async throws {
+        try await withFreshStore { database, store in
+            let other = database.store()
+            let first = try await OrderChangeListener.start(store: store, logger: testLogger)
+            let second = try await OrderChangeListener.start(store: other, logger: testLogger)
+            try await store.client.withConnection { connection in
+                try await OrderChangeNotification.notify(orderID: "order-9", on: connection, logger: testLogger)
+            }
+            var firstIDs = first.orderIDs.makeAsyncIterator(), secondIDs = second.orderIDs.makeAsyncIterator()
+            #expect(try await firstIDs.next() == "order-9")
+            #expect(try await secondIDs.next() == "order-9")
+            await first.close()
+            #expect(try await firstIDs.next() == nil)
+            await second.close()
+            await other.close()
+        }
+    }
+
+    /// The listener's connection dies (server restart, network): the sequence ends with an
+    /// error saying so, rather than waiting forever for notifications that cannot come.
+    @Test func aListenerWhoseConnectionDiesEndsWithAnError() async throws {
+        try await withFreshStore { _, store in
+            let listener = try await OrderChangeListener.start(store: store, logger: testLogger)
+            var orderIDs = listener.orderIDs.makeAsyncIterator()
+            let killed = try await strings("""
+                SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
+                WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                """, on: store.client)
+            #expect(killed == ["true"])
+            do {
+                let next = try await orderIDs.next()
+                Issue.record("expected the sequence to fail, got \(String(describing: next))")
+            } catch {
+                #expect(error as? PostgresStoreError == .listenerConnectionLost(channel: "order_changed"))
+            }
+            await listener.close()
+        }
+    }
+}
