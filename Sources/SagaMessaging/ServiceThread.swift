@@ -6,9 +6,10 @@ import Synchronization
 ///
 /// On Swift's cooperative pool no thread may block on the disk, so every commit was a hop to
 /// the database's writer queue and back, and every hop is a context switch (~11 µs of CPU on
-/// these VMs, more than the commit's own work). Here a commit that finds the writer free runs
-/// in place (see `GroupCommit.write`), and the jobs the service's tasks hand each other (the
-/// consumer waking the relay, say) run one after another without waking anybody.
+/// these VMs, more than the commit's own work). Here the queued writes are committed in place
+/// once the thread has nothing else to run (`whenIdle`, used by `GroupCommit`), and the jobs the
+/// service's tasks hand each other (the consumer waking the relay, say) run one after another
+/// without waking anybody.
 public final class ServiceThread: TaskExecutor, Sendable {
     private struct Queue: ~Copyable {
         var jobs: [UnownedJob] = []
