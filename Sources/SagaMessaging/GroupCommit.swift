@@ -38,6 +38,9 @@ public final class GroupCommit: Sendable {
 
     public let database: DatabasePool
     private let state = Mutex(State())
+    /// The thread of the service that owns the database, while it runs: writes made elsewhere
+    /// (an order placed through the API) are committed there too, with the service's own.
+    private let home = Mutex<ServiceThread?>(nil)
 
     public init(database: DatabasePool) { self.database = database }
 
@@ -81,9 +84,15 @@ public final class GroupCommit: Sendable {
         if hasMoreAfterRun() { scheduleRun() }
     }
 
-    /// Starts the next transaction: in place on a service thread, else on the writer queue.
+    /// Commits on `thread` from now on (nil: on the writer queue), where writes made on other
+    /// threads join the service's own commits; `ServiceHost.run` sets it for its run.
+    public func commit(on thread: ServiceThread?) { home.withLock { $0 = thread } }
+
+    /// Starts the next transaction: in place on the calling service thread, else on the
+    /// database's home thread, else (or once that thread stops) on the writer queue.
     private func scheduleRun() {
-        if let thread = ServiceThread.current { thread.whenIdle { self.commitInPlace() } } else { commitNext() }
+        if let thread = ServiceThread.current ?? home.withLock({ $0 }), thread.whenIdle({ self.commitInPlace() }) { return }
+        commitNext()
     }
 
     /// The writes for the next transaction, in the order they came.

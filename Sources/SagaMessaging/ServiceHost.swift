@@ -49,7 +49,11 @@ public final class ServiceHost: Sendable {
     /// a thread of the service's own (see ``ServiceThread``), which ends with the run.
     public func run(alongside work: (@Sendable () async -> Void)? = nil) async {
         let thread = ServiceThread(name: "sagad-\(name)")
-        defer { thread.stop() }
+        writer.commit(on: thread)
+        defer {
+            writer.commit(on: nil)
+            thread.stop()
+        }
         await withTaskExecutorPreference(thread) {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.relay.run() }

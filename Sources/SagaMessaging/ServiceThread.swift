@@ -43,9 +43,18 @@ public final class ServiceThread: TaskExecutor, Sendable {
 
     /// Runs `work` on this thread as soon as it has no job left to run: after everything that
     /// is runnable now had its turn (and, say, queued its write for the same commit), or after
-    /// `idleWorkPatience` jobs if they never stop coming. Only for code running on this thread.
-    public func whenIdle(_ work: @escaping @Sendable () -> Void) {
-        queue.withLock { $0.idleWork.append(work) }
+    /// `idleWorkPatience` jobs if they never stop coming. From any thread; false (and `work`
+    /// will not run) once the thread is stopping.
+    @discardableResult
+    public func whenIdle(_ work: @escaping @Sendable () -> Void) -> Bool {
+        let (accepted, wasSleeping) = queue.withLock { queue -> (Bool, Bool) in
+            guard !queue.stopping else { return (false, false) }
+            queue.idleWork.append(work)
+            defer { queue.sleeping = false }
+            return (true, queue.sleeping)
+        }
+        if wasSleeping { signal() }
+        return accepted
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -63,7 +72,11 @@ public final class ServiceThread: TaskExecutor, Sendable {
         }
         // Only a sleeping thread needs the signal (and its lock): a busy one finds the job
         // when it looks for the next.
-        guard wasSleeping else { return }
+        if wasSleeping { signal() }
+    }
+
+    /// Wakes the thread (under `wakeUp`'s lock, so that a thread about to wait gets it).
+    private func signal() {
         wakeUp.lock()
         wakeUp.signal()
         wakeUp.unlock()
@@ -73,9 +86,7 @@ public final class ServiceThread: TaskExecutor, Sendable {
     /// run on the shared pool.
     public func stop() {
         queue.withLock { $0.stopping = true }
-        wakeUp.lock()
-        wakeUp.signal()
-        wakeUp.unlock()
+        signal()
     }
 
     /// How many jobs idle work lets run before it: enough for a burst of tasks to join one

@@ -88,12 +88,38 @@ private final class JobChain: Sendable {
         #expect(after == nil)
     }
 
+    /// A database with one table, `rows`, in a directory of its own.
+    func openDatabase(_ directory: String) throws -> DatabasePool {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("rows") { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER PRIMARY KEY)") }
+        return try ServiceDatabase.open(path: directory + "/db.sqlite", migrator: migrator)
+    }
+
+    @Test func writesFromElsewhereAreCommittedOnTheHomeThreadUntilItStops() async throws {
+        let directory = NSTemporaryDirectory() + "service-thread-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = GroupCommit(database: try openDatabase(directory))
+        let thread = ServiceThread(name: "test-service")
+        writer.commit(on: thread)
+        #expect(ServiceThread.current == nil)
+        let committedOn = try await writer.write { db in
+            try db.execute(sql: "INSERT INTO rows VALUES (1)")
+            return ServiceThread.current
+        }
+        #expect(committedOn === thread)
+        // A stopped home thread takes no more commits: the writer queue does them.
+        thread.stop()
+        let afterStop = try await writer.write { db in
+            try db.execute(sql: "INSERT INTO rows VALUES (2)")
+            return ServiceThread.current
+        }
+        #expect(afterStop == nil)
+    }
+
     @Test func writesOfTheThreadsTasksShareOneCommitMadeOnTheThread() async throws {
         let directory = NSTemporaryDirectory() + "service-thread-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("rows") { db in try db.execute(sql: "CREATE TABLE rows (n INTEGER PRIMARY KEY)") }
-        let database = try ServiceDatabase.open(path: directory + "/db.sqlite", migrator: migrator)
+        let database = try openDatabase(directory)
         let commits = CommitCounter()
         database.add(transactionObserver: commits, extent: .databaseLifetime)
         let writer = GroupCommit(database: database)
