@@ -78,6 +78,18 @@ public final class KeyedChangeSignal: Sendable {
         for waiter in woken { waiter.continuation.resume() }
     }
 
+    /// Runs `body` with `key`'s version if it is still `seen` (nothing changed the key since the
+    /// caller looked), under the signal's lock (`body` must be quick and not call back); returns
+    /// whether it ran.
+    @discardableResult
+    public func ifUnchanged(_ key: String, since seen: UInt64, _ body: (UInt64) -> Void) -> Bool {
+        state.withLock { state in
+            guard state.version(of: key) == seen else { return false }
+            body(seen)
+            return true
+        }
+    }
+
     /// The keys among `keys` that someone waits on right now.
     public func awaited(among keys: Set<String>) -> Set<String> {
         state.withLock { state in

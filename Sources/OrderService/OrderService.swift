@@ -60,6 +60,7 @@ public actor OrderService: SagaParticipant {
         let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
         let limit = settings.maxInFlight
         let id = SortableID.make()
+        let unchanged = changes.version(of: id)
         let trace = trace ?? TraceContext.newTrace()
         let outcome: (OrderView, replayed: Bool) = try await host.writer.write { db in
             if let key = idempotencyKey,
@@ -81,7 +82,7 @@ public actor OrderService: SagaParticipant {
                 VALUES (?, ?, ?, 'created', ?, ?, ?)
                 """,
                 arguments: [id, account, amount, now, now, trace.header])
-            try OrderTransitions.recordHistory(id, status: .created, reason: "order placed", at: now, in: db)
+            try OrderTransitions.recordHistory(id, status: .created, reason: Self.placedReason, at: now, in: db)
             if let key = idempotencyKey {
                 try db.executeCached(
                     "INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)",
@@ -94,9 +95,17 @@ public actor OrderService: SagaParticipant {
         }
         Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
             .increment()
-        if !outcome.replayed { relay.wake() }
+        if !outcome.replayed {
+            relay.wake()
+            var placed = outcome.0
+            placed.history = [StatusChange(status: .created, atMillis: placed.createdAtMillis, reason: Self.placedReason)]
+            publishedViews.publishPlaced(placed, seen: unchanged, signal: changes)
+        }
         return outcome
     }
+
+    /// The reason the first history entry of every order gives.
+    static let placedReason = "order placed"
 
     /// Cancels an order that is still `created`; an already canceled order is returned as is.
     public func cancel(_ id: String) async throws -> OrderView {

@@ -26,6 +26,21 @@ final class PublishedOrderViews: Sendable {
         views.withLock { views in views[id].flatMap { $0.version == version ? $0.view : nil } }
     }
 
+    /// Publishes the view of an order just placed, which nobody can have waited on yet, unless
+    /// something changed it since its id was made (`seen`, its version then): the first poll of
+    /// a new order then reads nothing either.
+    func publishPlaced(_ view: OrderView, seen: UInt64, signal: KeyedChangeSignal) {
+        signal.ifUnchanged(view.id, since: seen) { version in store([view], version: version) }
+    }
+
+    /// Keeps `views` as current at `version`; past `capacity` the table is emptied first.
+    private func store(_ read: [OrderView], version: UInt64) {
+        views.withLock { views in
+            if views.count + read.count > Self.capacity { views.removeAll(keepingCapacity: true) }
+            for view in read { views[view.id] = (version, view) }
+        }
+    }
+
     /// Tells the waiters of `orderIDs` (just committed) that they changed. On a service thread
     /// the awaited ones are read first (a blocking read is allowed there) and published with
     /// the change; elsewhere, or when the read fails, the waiters read the database themselves.
@@ -40,10 +55,7 @@ final class PublishedOrderViews: Sendable {
         }
         guard let read else { return signal.notify(orderIDs) }
         signal.notify(orderIDs, expecting: expected) { unchanged, version in
-            views.withLock { views in
-                if views.count + unchanged.count > Self.capacity { views.removeAll(keepingCapacity: true) }
-                for view in read where unchanged.contains(view.id) { views[view.id] = (version, view) }
-            }
+            store(read.filter { unchanged.contains($0.id) }, version: version)
         }
     }
 }

@@ -41,6 +41,16 @@ import Testing
         #expect(signal.awaited(among: ["a", "b"]).isEmpty)
     }
 
+    @Test func ifUnchangedRunsOnlyWhileNothingChangedTheKey() {
+        let signal = KeyedChangeSignal()
+        let seen = signal.version(of: "a")
+        var ranAt: [UInt64] = []
+        #expect(signal.ifUnchanged("a", since: seen) { ranAt.append($0) })
+        signal.notify(["a"])
+        #expect(!signal.ifUnchanged("a", since: seen) { ranAt.append($0) })
+        #expect(ranAt == [seen])
+    }
+
     /// A wait on several keys ends on a change to any of them, and not on another key.
     @Test func aWaitOnSeveralKeysEndsOnAnyOfThem() async {
         let signal = KeyedChangeSignal()

@@ -27,13 +27,28 @@ import Testing
         await saga.stop(task)
     }
 
-    @Test func anOrderNobodyWaitsOnIsNotRead() async throws {
+    @Test func aPlacedOrdersViewIsPublishedAsTheDatabaseHasIt() async throws {
+        let saga = try SagaHarness()
+        defer { saga.close() }
+        // The services are not running: the order stays as placed.
+        let placed = try await saga.orders.placeOrder(amountCents: 700, accountID: nil, idempotencyKey: nil)
+        let orders = saga.orders
+        let published = try #require(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)))
+        #expect(try await orders.order(placed.id) == published)
+        #expect(published.history?.count == 1)
+        // A change made without publishing retires the view.
+        orders.changes.notify([placed.id])
+        #expect(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)) == nil)
+    }
+
+    @Test func anOrderNobodyWaitsOnIsNotReadAfterItsChanges() async throws {
         let saga = try SagaHarness()
         defer { saga.close() }
         let task = saga.start()
         let placed = try await saga.orders.placeOrder(amountCents: 500, accountID: nil, idempotencyKey: nil)
         #expect(try await saga.eventually { try await saga.orders.order(placed.id).status == .finished })
         let orders = saga.orders
+        // Its placed view was retired by its first change, and no later one was published.
         #expect(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)) == nil)
         await saga.stop(task)
     }
