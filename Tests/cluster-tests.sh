@@ -12,17 +12,8 @@ swift=$1 output=$2
 # The summary line goes to the terminal and to the end of OUTPUT_FILE (make test's summary).
 say() { echo "$1" | tee -a "$output"; }
 : > "$output"
-Tests/kafka-emulator.sh install
-case $? in
-0) ;;
-2) say "kafka: skipped, the emulator (noida-db from PyPI) cannot be installed here"; exit 0 ;;
-*) say "kafka: failed to install the emulator"; exit 1 ;;
-esac
-
-dir=$(mktemp -d /tmp/sagad-kafka.XXXXXX)
-trap 'Tests/kafka-emulator.sh stop "$dir"' EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-Tests/kafka-emulator.sh start "$dir" "$port" 600 || { say "kafka: the emulator did not start"; exit 1; }
+source "$(dirname "$0")/test-server.sh"
+test_server_start kafka Tests/kafka-emulator.sh "the emulator (noida-db from PyPI)"
 
 filter='^(MessageLogTests|KafkaLogTests)\.'
 "$swift" test list --skip-build > "$dir/list.txt"

@@ -11,17 +11,8 @@ swift=$1 output=$2
 # The summary line goes to the terminal and to the end of OUTPUT_FILE (make test's summary).
 say() { echo "$1" | tee -a "$output"; }
 : > "$output"
-Tests/postgres-server.sh install
-case $? in
-0) ;;
-2) say "postgres: skipped, the apt package postgresql cannot be installed here"; exit 0 ;;
-*) say "postgres: failed to install PostgreSQL"; exit 1 ;;
-esac
-
-dir=$(mktemp -d /tmp/sagad-postgres.XXXXXX)
-trap 'Tests/postgres-server.sh stop "$dir"' EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-Tests/postgres-server.sh start "$dir" "$port" 600 || { say "postgres: the server did not start"; exit 1; }
+source "$(dirname "$0")/test-server.sh"
+test_server_start postgres Tests/postgres-server.sh "PostgreSQL (the apt package postgresql)"
 version=$(PGPASSWORD=sagad psql -qAt -h 127.0.0.1 -p "$port" -U sagad -d sagad -c "SHOW server_version" | cut -d' ' -f1)
 
 "$swift" test list --skip-build > "$dir/list.txt"

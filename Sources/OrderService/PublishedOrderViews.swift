@@ -49,7 +49,8 @@ final class PublishedOrderViews: Sendable {
         guard !awaited.isEmpty, ServiceThread.current != nil, let database = database.withLock({ $0 }) else {
             return signal.notify(orderIDs)
         }
-        let expected = Dictionary(uniqueKeysWithValues: awaited.map { ($0, signal.version(of: $0)) })
+        let keys = Array(awaited)
+        let expected = Dictionary(uniqueKeysWithValues: zip(keys, signal.versions(of: keys)))
         let read = try? database.read { db in
             try awaited.compactMap { try OrderQueries.order($0, withHistory: true, in: db) }
         }
