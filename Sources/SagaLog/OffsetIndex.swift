@@ -82,3 +82,39 @@ struct OffsetIndex: Sendable {
         return valid ? index : nil
     }
 }
+
+extension OffsetIndex {
+    /// The entry at or before `offset` in an index file of `entryCount` entries, found by a
+    /// binary search that reads one entry per step (a sealed segment keeps its index on disk, not
+    /// in memory). Nil when the file cannot be read or an entry cannot belong to a data file of
+    /// `logSize` bytes; the caller then reads from the segment start.
+    static func floor(
+        of offset: Int64, baseOffset: Int64, in file: SystemFile, entryCount: Int, logSize: Int64
+    ) -> (offset: Int64, position: Int64)? {
+        let target = offset - baseOffset
+        var low = 0
+        var high = entryCount
+        var found: Entry? = nil
+        var buffer = [UInt8](repeating: 0, count: entrySize)
+        while low < high {
+            let mid = (low + high) / 2
+            let read = try? buffer.withUnsafeMutableBytes { raw in
+                try file.read(into: raw, at: Int64(mid * entrySize))
+            }
+            guard read == entrySize else { return nil }
+            let entry = buffer.withUnsafeBytes { raw in
+                Entry(relativeOffset: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)),
+                      position: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+            }
+            guard Int64(entry.position) < logSize else { return nil }
+            if Int64(entry.relativeOffset) <= target {
+                found = entry
+                low = mid + 1
+            } else {
+                high = mid
+            }
+        }
+        guard let found else { return (baseOffset, 0) }
+        return (baseOffset + Int64(found.relativeOffset), Int64(found.position))
+    }
+}

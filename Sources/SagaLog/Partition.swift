@@ -200,6 +200,7 @@ final class Partition: Sendable {
             directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes)
         try FileSystem.syncDirectory(directory)
         state.withLock { $0.segments.append(segment) }
+        old.seal()
         logger.debug("rolled segment", metadata: ["partition": "\(topicPartition)", "base_offset": "\(segment.baseOffset)"])
     }
 

@@ -46,6 +46,7 @@ enum PartitionLoader {
             let (segment, report) = try Segment.recover(
                 directory: directory, baseOffset: base, mode: mode,
                 indexIntervalBytes: configuration.indexIntervalBytes, logger: logger)
+            if case .closed = mode { segment.seal() }
             segments.append(segment)
             reports.append(report)
         }

@@ -106,6 +106,60 @@ import Testing
         try log.close()
     }
 
+    @Test func rolledSegmentsKeepTheirIndexOnDiskAndReadsStillSeekIt() async throws {
+        let dir = TemporaryDirectory()
+        let configuration = LogConfiguration.small(segmentBytes: 16 * 1024)
+        var log = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.appendRecords((0..<1500).map { record("k", "value-\($0)") }, to: "t")
+        for reopen in [false, true] {
+            if reopen {
+                try log.close()
+                log = try SagaLog.open(directory: dir.path, configuration: configuration, logger: quietLogger)
+            }
+            let segments = try log.partition(TopicPartition(topic: "t", partition: 0)).segmentsSnapshot
+            #expect(segments.count > 3)
+            for segment in segments.dropLast() {
+                #expect(segment.entriesInMemory == 0)
+                #expect(segment.snapshotIndex.entries.count > 10)
+            }
+            #expect(segments.last!.entriesInMemory > 0)
+            for offset in stride(from: 0, to: 1500, by: 7) {
+                let read = try log.read(topic: "t", partition: 0, from: Int64(offset), maxRecords: 2)
+                #expect(read.map(text) == ["value-\(offset)", "value-\(offset + 1)"])
+            }
+        }
+        try log.close()
+    }
+
+    @Test func aSealedIndexDamagedAfterOpenMakesReadsScanFromTheSegmentStart() async throws {
+        let dir = TemporaryDirectory()
+        let log = try SagaLog.open(
+            directory: dir.path, configuration: .small(segmentBytes: 16 * 1024), logger: quietLogger)
+        try log.createTopic("t", partitions: 1)
+        _ = try await log.appendRecords((0..<600).map { record("k", "value-\($0)") }, to: "t")
+        let sealed = try log.partition(TopicPartition(topic: "t", partition: 0)).segmentsSnapshot.first!
+        let entries = sealed.snapshotIndex.entries
+        #expect(entries.count > 10)
+        // Every entry now names the record before the one at its position: a read of that
+        // record that trusted the entry would start one record late.
+        let shifted = OffsetIndex.decode(
+            entries.flatMap { entry -> [UInt8] in
+                withUnsafeBytes(of: (entry.relativeOffset - 1).littleEndian, Array.init)
+                    + withUnsafeBytes(of: entry.position.littleEndian, Array.init)
+            },
+            baseOffset: sealed.baseOffset, logSize: sealed.size)!
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: sealed.indexPath))
+        try file.write(contentsOf: Data(shifted.encoded()))
+        try file.close()
+        let within = Int(sealed.nextOffset - sealed.baseOffset)
+        for offset in 0..<within {
+            let read = try log.read(topic: "t", partition: 0, from: sealed.baseOffset + Int64(offset), maxRecords: 1)
+            #expect(read.map(text) == ["value-\(offset)"])
+        }
+        try log.close()
+    }
+
     @Test func concurrentAppendersLoseAndDuplicateNothing() async throws {
         let dir = TemporaryDirectory()
         let log = try SagaLog.open(directory: dir.path, configuration: .small(segmentBytes: 64 * 1024), logger: quietLogger)
