@@ -58,15 +58,19 @@ enum ControlRouter {
         return router
     }
 
-    /// A JSON response with `status`.
+    /// A JSON response with `status`; a body that writes its own JSON does, the rest go through
+    /// `JSONEncoder` with sorted keys.
     static func json(
         _ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:],
         contentType: String = "application/json"
     ) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var fields = headers
         fields[.contentType] = contentType
+        if let writable = value as? any JSONWritable {
+            return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: writable.jsonBytes)))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
