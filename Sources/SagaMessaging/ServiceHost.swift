@@ -48,7 +48,7 @@ public final class ServiceHost: Sendable {
     /// Runs the relay, the consumer and the service's own `work` (if any) until cancelled, on
     /// a thread of the service's own (see ``ServiceThread``), which ends with the run.
     public func run(alongside work: (@Sendable () async -> Void)? = nil) async {
-        let thread = ServiceThread(name: "sagad-\(name)")
+        let thread = ServiceThread(name: "svc-\(name)")
         writer.commit(on: thread)
         defer {
             writer.commit(on: nil)

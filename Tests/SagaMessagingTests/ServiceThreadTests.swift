@@ -29,6 +29,17 @@ private final class JobChain: Sendable {
 /// A service's own thread: what prefers it runs on it, idle work waits for the runnable jobs
 /// (but not forever), and a stopped thread hands later jobs to the shared pool.
 @Suite struct ServiceThreadTests {
+    @Test func theThreadCarriesItsNameAsTheKernelShowsIt() async {
+        for (name, shown) in [("svc-order", "svc-order"), ("a-name-longer-than-fifteen", "a-name-longer-t")] {
+            let thread = ServiceThread(name: name)
+            let seen = await withTaskExecutorPreference(thread) {
+                await Task(executorPreference: thread) { ServiceThread.currentThreadName }.value
+            }
+            thread.stop()
+            #expect(seen == shown)
+        }
+    }
+
     @Test func tasksPreferringTheThreadRunOnItAndKnowIt() async {
         let thread = ServiceThread(name: "test-service")
         defer { thread.stop() }
