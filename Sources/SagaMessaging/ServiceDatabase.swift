@@ -17,6 +17,11 @@ public enum ServiceDatabase {
             try db.execute(sql: "PRAGMA cache_size = -1024")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Each write of a group commit runs in a savepoint, and past 64 KiB SQLite spilled
+            // the savepoints' journal to a temporary file: a file created per commit, and half
+            // of the daemon's pwrites (a 4-byte page number and a 4 KiB page for every page
+            // a commit touched). In memory it holds only the pages of one commit.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // Again on the writer, after the pool is open: GRDB switches WAL mode on after
