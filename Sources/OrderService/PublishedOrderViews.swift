@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// A view is kept with the version of its order's change signal it is current at; any later
 /// change (a cancel through the API, a deadline sweep) bumps the version, and the view is no
-/// longer used. Only orders somebody waits on are read, on the order service's own thread.
+/// longer used. Only orders somebody waits on are read, on the order service's own thread,
+/// through the connection that just committed.
 final class PublishedOrderViews: Sendable {
     /// How many views are kept; past that the table is emptied (a poll then reads the database).
     static let capacity = 4096
@@ -51,7 +52,9 @@ final class PublishedOrderViews: Sendable {
         }
         let keys = Array(awaited)
         let expected = Dictionary(uniqueKeysWithValues: zip(keys, signal.versions(of: keys)))
-        let read = try? database.read { db in
+        // Through the writer connection, which made the change and still has its pages cached:
+        // a reader's cache is dropped at every commit and would read them back from the disk.
+        let read = try? database.writeWithoutTransaction { db in
             try awaited.compactMap { try OrderQueries.order($0, withHistory: true, in: db) }
         }
         guard let read else { return signal.notify(orderIDs) }
