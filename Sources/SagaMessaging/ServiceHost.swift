@@ -46,13 +46,21 @@ public final class ServiceHost: Sendable {
     }
 
     /// Runs the relay, the consumer and the service's own `work` (if any) until cancelled, on
-    /// a thread of the service's own (see ``ServiceThread``), which ends with the run.
+    /// a thread of the service's own (see ``ServiceThread``), which ends with the run; the
+    /// database's WAL is checkpointed beside it (see ``WALCheckpointer``).
     public func run(alongside work: (@Sendable () async -> Void)? = nil) async {
         let thread = ServiceThread(name: "svc-\(name)")
         writer.commit(on: thread)
         defer {
             writer.commit(on: nil)
             thread.stop()
+        }
+        let checkpointer: WALCheckpointer?
+        do {
+            checkpointer = try WALCheckpointer(database: database, name: "wal-\(name)", logger: logger)
+        } catch {
+            checkpointer = nil
+            logger.warning("WAL checkpoints stay on the service's thread", metadata: ["error": "\(error)"])
         }
         await withTaskExecutorPreference(thread) {
             await withTaskGroup(of: Void.self) { group in
@@ -61,6 +69,7 @@ public final class ServiceHost: Sendable {
                 if let work { group.addTask { await work() } }
             }
         }
+        await checkpointer?.stop()
     }
 
     /// Outbox rows not yet relayed.

@@ -47,7 +47,7 @@ public final class ServiceThread: TaskExecutor, Sendable {
     private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
     private typealias GetName = @convention(c) (pthread_t, UnsafeMutablePointer<CChar>, Int) -> Int32
 
-    private static func nameCurrentThread(_ name: String) {
+    static func nameCurrentThread(_ name: String) {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return }
         _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), name)
     }

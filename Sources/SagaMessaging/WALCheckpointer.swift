@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// Copies a service database's committed pages from its WAL into the database file, on a
+/// thread and a connection of its own, while the service runs.
+///
+/// SQLite's automatic checkpoint runs in the connection that commits past 1,000 WAL pages:
+/// the service's own thread, which then reads those pages back, writes them into the database
+/// file and syncs it before it can run its next job. That thread is the one every order's
+/// steps go through one at a time, so each checkpoint stalled the whole saga for its length.
+/// A passive checkpoint from another connection takes no write lock; the service's commits
+/// go on beside it. The writer keeps an automatic checkpoint at `backstopPages` for when this
+/// one cannot keep up, and gets SQLite's default back when the checkpointer stops.
+public final class WALCheckpointer: Sendable {
+    /// How many WAL pages the service's own writer lets pile up before it checkpoints itself.
+    public static let backstopPages = 10_000
+    /// SQLite's automatic checkpoint threshold, which the writer returns to.
+    static let defaultPages = 1_000
+
+    private let database: DatabasePool
+    private let connection: DatabaseQueue
+    private let interval: Duration
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeUp = NSCondition()
+
+    private struct State {
+        var stopping = false
+        var finished = false
+        /// Who awaits the end of the thread (`stop`).
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// Starts checkpointing `database` every `interval` on a thread named `name`; the thread
+    /// first moves the writer's own checkpoint to `backstopPages`.
+    /// - Throws: GRDB's error when the second connection cannot be opened.
+    public init(database: DatabasePool, name: String, interval: Duration = .milliseconds(200), logger: Logger) throws {
+        self.database = database
+        self.interval = interval
+        self.logger = logger
+        var configuration = Configuration()
+        configuration.label = name
+        connection = try DatabaseQueue(path: database.path, configuration: configuration)
+        Thread { [self] in
+            ServiceThread.nameCurrentThread(String(decoding: name.utf8.prefix(ServiceThread.maximumNameBytes), as: UTF8.self))
+            run()
+        }.start()
+    }
+
+    /// Stops the thread once a checkpoint under way is done, and returns when the writer has
+    /// its automatic checkpoint back.
+    public func stop() async {
+        await withCheckedContinuation { continuation in
+            let finished = state.withLock { state in
+                state.stopping = true
+                if !state.finished { state.waiters.append(continuation) }
+                return state.finished
+            }
+            if finished { return continuation.resume() }
+            wakeUp.lock()
+            wakeUp.signal()
+            wakeUp.unlock()
+        }
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    private func run() {
+        setWriterThreshold(Self.backstopPages)
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        while true {
+            wakeUp.lock()
+            if !isStopping { _ = wakeUp.wait(until: Date(timeIntervalSinceNow: seconds)) }
+            wakeUp.unlock()
+            if isStopping { break }
+            do {
+                try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            } catch {
+                // Not fatal: the writer's own checkpoint at `backstopPages` still bounds the WAL.
+                logger.warning("WAL checkpoint failed", metadata: ["database": "\(database.path)", "error": "\(error)"])
+            }
+        }
+        setWriterThreshold(Self.defaultPages)
+        let waiters = state.withLock { state in
+            state.finished = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func setWriterThreshold(_ pages: Int) {
+        do {
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
+        } catch {
+            logger.warning("could not set the automatic WAL checkpoint", metadata: ["pages": "\(pages)", "error": "\(error)"])
+        }
+    }
+}
