@@ -41,10 +41,16 @@ struct ControlRequest: Sendable {
     }
 
     private static func encodeQueryPart(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: queryPartAllowed) ?? text
+    }
+
+    /// What a query name or value may hold unencoded (built once: building it per request
+    /// was a twentieth of a bench's CPU).
+    private static let queryPartAllowed: CharacterSet = {
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "&=+#")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
+        return allowed
+    }()
 }
 
 /// What sagad answered: the status, headers (names lowercased) and the whole body.
