@@ -147,11 +147,12 @@ public final class GroupCommit: Sendable {
                 for job in jobs {
                     var outcome: Outcome?
                     do {
-                        try db.inSavepoint {
-                            let result = job.run(db)
-                            outcome = result
-                            return result.threw ? .rollback : .commit
-                        }
+                        // GRDB's `inSavepoint` prepares these three statements anew every time.
+                        try db.executeCached("SAVEPOINT write")
+                        let result = job.run(db)
+                        outcome = result
+                        if result.threw { try db.executeCached("ROLLBACK TO SAVEPOINT write") }
+                        try db.executeCached("RELEASE SAVEPOINT write")
                     } catch {
                         // The savepoint itself failed: the write cannot be trusted to have happened.
                         outcome = Outcome(deliver: { job.fail(error) }, threw: true)
