@@ -39,5 +39,33 @@ extension ServiceSchema {
         .messaging,
         // The W3C trace context the order was placed in (given with the request or started here).
         .sql("orders traceparent", ["ALTER TABLE orders ADD COLUMN traceparent TEXT"]),
+        // How many orders are in flight (created or processing), kept by triggers in the same
+        // statements that change an order's status, for `max_in_flight`: counting them at
+        // every placement read one index entry per order in flight.
+        .sql("count orders in flight", [
+            "CREATE TABLE order_counts (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            """
+            INSERT INTO order_counts (name, value)
+            SELECT 'in_flight', COUNT(*) FROM orders WHERE status IN ('created', 'processing')
+            """,
+            """
+            CREATE TRIGGER orders_in_flight_insert AFTER INSERT ON orders
+            WHEN NEW.status IN ('created', 'processing')
+            BEGIN UPDATE order_counts SET value = value + 1 WHERE name = 'in_flight'; END
+            """,
+            """
+            CREATE TRIGGER orders_in_flight_update AFTER UPDATE OF status ON orders
+            WHEN (OLD.status IN ('created', 'processing')) <> (NEW.status IN ('created', 'processing'))
+            BEGIN
+                UPDATE order_counts SET value = value + (CASE WHEN NEW.status IN ('created', 'processing') THEN 1 ELSE -1 END)
+                WHERE name = 'in_flight';
+            END
+            """,
+            """
+            CREATE TRIGGER orders_in_flight_delete AFTER DELETE ON orders
+            WHEN OLD.status IN ('created', 'processing')
+            BEGIN UPDATE order_counts SET value = value - 1 WHERE name = 'in_flight'; END
+            """,
+        ]),
     ])
 }

@@ -70,7 +70,7 @@ public actor OrderService: SagaParticipant {
                 return (try OrderQueries.order(row["order_id"], withHistory: false, in: db)!, true)
             }
             let inFlight = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT COUNT(*) FROM orders WHERE status IN ('created', 'processing')")) ?? 0
+                db.cachedStatement(sql: "SELECT value FROM order_counts WHERE name = 'in_flight'")) ?? 0
             if inFlight >= limit {
                 Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", "overloaded")]).increment()
                 throw OrderError.overloaded(inFlight: inFlight, limit: limit)

@@ -18,7 +18,7 @@ public enum ServiceDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // Each write of a group commit runs in a savepoint, and past 64 KiB SQLite spilled
-            // the savepoints' journal to a temporary file: a file created per commit, and half
+            // the savepoints' journal to a temporary file: a file created per commit, and a third
             // of the daemon's pwrites (a 4-byte page number and a 4 KiB page for every page
             // a commit touched). In memory it holds only the pages of one commit.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")

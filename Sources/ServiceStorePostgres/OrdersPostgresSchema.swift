@@ -38,5 +38,30 @@ extension PostgresServiceSchema {
     ] + messagingSteps + [
         // The W3C trace context the order was placed in (given with the request or started here).
         Step("orders traceparent", ["ALTER TABLE orders ADD COLUMN traceparent TEXT"]),
+        // Orders in flight, kept by a trigger as OrderSchema.swift's are.
+        Step("count orders in flight", [
+            "CREATE TABLE order_counts (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            """
+            INSERT INTO order_counts (name, value)
+            SELECT 'in_flight', COUNT(*) FROM orders WHERE status IN ('created', 'processing')
+            """,
+            """
+            CREATE FUNCTION count_orders_in_flight() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            DECLARE
+                was BOOLEAN := TG_OP <> 'INSERT' AND OLD.status IN ('created', 'processing');
+                is_now BOOLEAN := TG_OP <> 'DELETE' AND NEW.status IN ('created', 'processing');
+            BEGIN
+                IF was <> is_now THEN
+                    UPDATE order_counts SET value = value + (CASE WHEN is_now THEN 1 ELSE -1 END) WHERE name = 'in_flight';
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER orders_in_flight AFTER INSERT OR UPDATE OF status OR DELETE ON orders
+            FOR EACH ROW EXECUTE FUNCTION count_orders_in_flight()
+            """,
+        ]),
     ])
 }
