@@ -3,14 +3,23 @@ import SagaMessaging
 
 /// Reads of orders.sqlite, shared by the service's queries and its transactions.
 enum OrderQueries {
+    /// Rows are read by column position (a lookup by name lowercases the name every time),
+    /// each view query selecting these columns first, in this order.
+    private static let viewColumns = "id, status, amount_cents, account_id, created_at, updated_at"
+
     static func order(_ id: String, withHistory: Bool, in db: Database) throws -> OrderView? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(viewColumns) FROM orders WHERE id = ?"), arguments: [id]) else { return nil }
         var view = view(of: row)
         if withHistory {
-            view.history = try Row.fetchAll(
+            var history: [StatusChange] = []
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT status, at, reason FROM order_status_history WHERE order_id = ? ORDER BY seq"),
-                arguments: [id]
-            ).map { StatusChange(status: OrderStatus(rawValue: $0["status"]) ?? .created, atMillis: $0["at"], reason: $0["reason"]) }
+                arguments: [id])
+            while let row = try rows.next() {
+                history.append(StatusChange(status: OrderStatus(rawValue: row[0]) ?? .created, atMillis: row[1], reason: row[2]))
+            }
+            view.history = history
         }
         return view
     }
@@ -37,14 +46,14 @@ enum OrderQueries {
         // A failed order is settled unless it was charged (reached processing): the listing
         // says so as a single order's read does, from the history (an index lookup per failed row).
         let sql = """
-            SELECT orders.*, (status = 'failed' AND EXISTS (
+            SELECT \(viewColumns), (status = 'failed' AND EXISTS (
                 SELECT 1 FROM order_status_history h WHERE h.order_id = orders.id AND h.status = 'processing'
               )) AS reached_processing
             FROM orders \(whereClause) ORDER BY id LIMIT ?
             """
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             var order = view(of: row)
-            order.reachedProcessing = row["reached_processing"]
+            order.reachedProcessing = row[6]
             return order
         }
     }
@@ -69,10 +78,10 @@ enum OrderQueries {
         return oldest
     }
 
+    /// The view of a row whose first columns are `viewColumns`.
     private static func view(of row: Row) -> OrderView {
         OrderView(
-            id: row["id"], status: OrderStatus(rawValue: row["status"]) ?? .created, amountCents: row["amount_cents"],
-            accountID: row["account_id"], createdAtMillis: row["created_at"], updatedAtMillis: row["updated_at"],
-            history: nil)
+            id: row[0], status: OrderStatus(rawValue: row[1]) ?? .created, amountCents: row[2],
+            accountID: row[3], createdAtMillis: row[4], updatedAtMillis: row[5], history: nil)
     }
 }
