@@ -5,8 +5,10 @@
 # syscall tracepoints, when the kernel lets perf read them) and its RSS. The baseline is measured
 # in the same run on the same disk: write(512 B)+fdatasync calls per second.
 #
-# usage: saga-bench.sh BIN_DIR STATE_ROOT [ORDERS] [CONCURRENCY] [RATE] [SECONDS]
-# Prints one row per run; every run stops by itself.
+# usage: saga-bench.sh BIN_DIR STATE_ROOT [ORDERS] [CONCURRENCY] [RATE] [SECONDS] [WIDE]
+# Prints one row per run; every run stops by itself. WIDE (default 256) is a second closed loop
+# with that many clients and 4×ORDERS orders: 64 clients leave these 2 cores partly idle, and
+# the saturation the saga is measured at spans 64 to 256.
 set -euo pipefail
 bin=${1:?release build directory}
 root=${2:?state root}
@@ -14,6 +16,7 @@ orders=${3:-5000}
 concurrency=${4:-64}
 rate=${5:-1000}
 seconds=${6:-10}
+wide=${7:-256}
 
 source "$(dirname "$0")/bench-lib.sh"
 
@@ -85,6 +88,9 @@ in_process_row() {
 in_process_row
 start_daemon
 row "socket, closed loop c$concurrency, $orders orders" --orders "$orders" --concurrency "$concurrency"
+stop_daemon
+start_daemon
+row "socket, closed loop c$wide, $((orders * 4)) orders" --orders "$((orders * 4))" --concurrency "$wide"
 stop_daemon
 start_daemon
 row "socket, open loop $rate/s for ${seconds}s" --rate "$rate" --duration "$seconds"
