@@ -73,6 +73,9 @@ public final class WALCheckpointer: Sendable {
             if isStopping { break }
             do {
                 try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                // The writer's own checkpoint is running: it copies what this one would have.
+                continue
             } catch {
                 // Not fatal: the writer's own automatic checkpoint still bounds the WAL.
                 logger.warning("WAL checkpoint failed", metadata: ["database": "\(database.path)", "error": "\(error)"])
