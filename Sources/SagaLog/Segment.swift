@@ -17,7 +17,7 @@ final class Segment: Sendable {
         var index: OffsetIndex
         /// Entries in the index file of a sealed segment, whose reads look them up there: a
         /// million orders' worth of closed segments kept ~4 MB of entries (and their arrays'
-        /// spare capacity) in memory otherwise, the daemon's whole RSS growth over that run.
+        /// spare capacity) in memory otherwise, growing with the history kept.
         var sealedIndexEntries: Int?
         /// Bytes of whole frames in the data file.
         var size: Int64
