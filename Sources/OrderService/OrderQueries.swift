@@ -53,7 +53,7 @@ enum OrderQueries {
             """
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             var order = view(of: row)
-            order.reachedProcessing = row[6]
+            order.reachedProcessing = row[6]  // the column after `viewColumns`
             return order
         }
     }

@@ -34,7 +34,7 @@ public final class ServiceThread: TaskExecutor, Sendable {
         Thread { [self] in
             // Named from the thread itself: Foundation's `Thread.name` did not reach the kernel,
             // and every service thread showed up as the dispatch worker that started it.
-            Self.nameCurrentThread(String(decoding: name.utf8.prefix(Self.maximumNameBytes), as: UTF8.self))
+            Self.nameCurrentThread(name)
             runJobs()
         }.start()
     }
@@ -47,9 +47,11 @@ public final class ServiceThread: TaskExecutor, Sendable {
     private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
     private typealias GetName = @convention(c) (pthread_t, UnsafeMutablePointer<CChar>, Int) -> Int32
 
+    /// Names the calling thread `name`, cut to the bytes Linux keeps (longer names are refused).
     static func nameCurrentThread(_ name: String) {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return }
-        _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), name)
+        let kept = String(decoding: name.utf8.prefix(maximumNameBytes), as: UTF8.self)
+        _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), kept)
     }
 
     /// The calling thread's name as the kernel has it (empty if it cannot be read).

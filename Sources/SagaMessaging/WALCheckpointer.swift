@@ -18,7 +18,8 @@ import Synchronization
 /// thread alone, under steady writes that moment never came, and the WAL grew to tens of MB
 /// and made every later page lookup slower (a 1M-order run fell to 80% of its first rate).
 public final class WALCheckpointer: Sendable {
-    private let database: DatabasePool
+    /// The database file, for the log.
+    private let path: String
     private let connection: DatabaseQueue
     private let interval: Duration
     private let logger: Logger
@@ -35,14 +36,14 @@ public final class WALCheckpointer: Sendable {
     /// Starts checkpointing `database` every `interval` on a thread named `name`.
     /// - Throws: GRDB's error when the second connection cannot be opened.
     public init(database: DatabasePool, name: String, interval: Duration = .milliseconds(200), logger: Logger) throws {
-        self.database = database
+        path = database.path
         self.interval = interval
         self.logger = logger
         var configuration = Configuration()
         configuration.label = name
         connection = try DatabaseQueue(path: database.path, configuration: configuration)
         Thread { [self] in
-            ServiceThread.nameCurrentThread(String(decoding: name.utf8.prefix(ServiceThread.maximumNameBytes), as: UTF8.self))
+            ServiceThread.nameCurrentThread(name)
             run()
         }.start()
     }
@@ -78,7 +79,7 @@ public final class WALCheckpointer: Sendable {
                 continue
             } catch {
                 // Not fatal: the writer's own automatic checkpoint still bounds the WAL.
-                logger.warning("WAL checkpoint failed", metadata: ["database": "\(database.path)", "error": "\(error)"])
+                logger.warning("WAL checkpoint failed", metadata: ["database": "\(path)", "error": "\(error)"])
             }
         }
         let waiters = state.withLock { state in
