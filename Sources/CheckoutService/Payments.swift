@@ -16,36 +16,48 @@ enum Payments {
 
     private static func pay(_ event: SagaEvent, in db: Database) throws {
         let orderID = event.orderID
-        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM cancel_tombstones WHERE order_id = ?"), arguments: [orderID]) == true {
-            return  // canceled before payment: never charge
-        }
-        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM checkouts WHERE order_id = ?"), arguments: [orderID]) == true {
-            return  // already paid or refused
-        }
+        // Canceled before payment (never charge), or already paid or refused: one lookup for both.
+        let settled = try db.firstRow(
+            """
+            SELECT EXISTS (SELECT 1 FROM cancel_tombstones WHERE order_id = ?1)
+                OR EXISTS (SELECT 1 FROM checkouts WHERE order_id = ?1)
+            """, bind: { $0.bind(orderID) }, read: { $0.int64(0) != 0 })
+        if settled == true { return }
         let account = event.accountID ?? ""
         let amount = event.amountCents ?? 0
         var reason: String? = nil
         if amount <= 0 {
             reason = "invalid amount"
-        } else if try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance_cents FROM accounts WHERE id = ?"), arguments: [account]) == nil {
-            reason = "unknown account \(account)"
         } else {
-            try db.executeCached(
-                "UPDATE accounts SET balance_cents = balance_cents - ? WHERE id = ? AND balance_cents >= ?",
-                arguments: [amount, account, amount])
-            if db.changesCount == 0 {
-                reason = "insufficient balance"
-            } else {
+            // The debit first: only when it takes nothing does a read tell why.
+            try db.run("UPDATE accounts SET balance_cents = balance_cents - ?1 WHERE id = ?2 AND balance_cents >= ?1") {
+                $0.bind(amount)
+                $0.bind(account)
+            }
+            if db.changesCount == 1 {
                 try journal(.charge, orderID: orderID, account: account, amount: amount, in: db)
+            } else if try db.firstRow("SELECT 1 FROM accounts WHERE id = ?", bind: { $0.bind(account) }, read: { _ in true }) == nil {
+                reason = "unknown account \(account)"
+            } else {
+                reason = "insufficient balance"
             }
         }
         let now = nowMillis()
-        try db.executeCached(
+        try db.run(
             """
-                INSERT INTO checkouts (id, order_id, account_id, status, amount_cents, reason, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [SortableID.make(), orderID, account, reason == nil ? "successful" : "failed", amount, reason, now, now])
+            INSERT INTO checkouts (id, order_id, account_id, status, amount_cents, reason, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ) {
+            $0.bind(SortableID.make())
+            $0.bind(orderID)
+            $0.bind(account)
+            $0.bind(reason == nil ? "successful" : "failed")
+            $0.bind(amount)
+            $0.bind(reason)
+            $0.bind(now)
+            $0.bind(now)
+        }
         try Outbox.enqueue(SagaEvent(
             type: reason == nil ? .checkoutSuccessful : .checkoutFailed, orderID: orderID, accountID: account,
             amountCents: amount, reason: reason, trace: event.trace?.child()), in: db)
@@ -55,9 +67,13 @@ enum Payments {
     /// table's key refuses a second charge or a second refund of one order.
     private static func journal(_ kind: PaymentMovement.Kind, orderID: String, account: String, amount: Int64,
                                 in db: Database) throws {
-        try db.executeCached(
-            "INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [orderID, kind.rawValue, account, amount, nowMillis()])
+        try db.run("INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at) VALUES (?, ?, ?, ?, ?)") {
+            $0.bind(orderID)
+            $0.bind(kind.rawValue)
+            $0.bind(account)
+            $0.bind(amount)
+            $0.bind(nowMillis())
+        }
     }
 
     private static func refund(_ event: SagaEvent, in db: Database) throws {

@@ -51,14 +51,20 @@ enum FulfillmentOutcome {
     /// pending (the other of worker and deadline came first).
     static func record(_ orderID: String, failedBecause reason: String?, at now: Int64, in db: Database) throws -> Bool {
         // RETURNING hands back the order's trace context in the same statement.
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: """
-                UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
-                RETURNING traceparent
-                """),
-            arguments: [reason == nil ? "successful" : "failed", reason, now, orderID])
+        guard let traceparent = try db.firstRow(
+            """
+            UPDATE fulfillments SET status = ?, reason = ?, updated_at = ? WHERE order_id = ? AND status = 'pending'
+            RETURNING traceparent
+            """,
+            bind: {
+                $0.bind(reason == nil ? "successful" : "failed")
+                $0.bind(reason)
+                $0.bind(now)
+                $0.bind(orderID)
+            },
+            read: { $0.optionalText(0) })
         else { return false }
-        let trace = (row["traceparent"] as String?).flatMap(TraceContext.init(header:))
+        let trace = traceparent.flatMap(TraceContext.init(header:))
         try Outbox.enqueue(SagaEvent(
             type: reason == nil ? .fulfillSuccessful : .fulfillFailed, orderID: orderID, reason: reason,
             trace: trace?.child()), in: db)

@@ -78,21 +78,31 @@ public actor FulfillmentService: SagaParticipant {
         let now = nowMillis()
         switch event.type {
         case .orderProcessing:
-            try db.executeCached(
+            try db.run(
                 """
-                    INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at, traceparent, processing_since)
-                    VALUES (?, ?, 'pending', ?, ?, ?, ?)
-                    """,
-                arguments: [SortableID.make(), event.orderID, now, now, event.trace?.header, min(event.occurredAtMillis, now)])
+                INSERT OR IGNORE INTO fulfillments (id, order_id, status, created_at, updated_at, traceparent, processing_since)
+                VALUES (?, ?, 'pending', ?, ?, ?, ?)
+                """
+            ) {
+                $0.bind(SortableID.make())
+                $0.bind(event.orderID)
+                $0.bind(now)
+                $0.bind(now)
+                $0.bind(event.trace?.header)
+                $0.bind(min(event.occurredAtMillis, now))
+            }
         case .orderFinished, .orderFailed, .orderCanceled:
             let (kind, message): (String, String) = switch event.type {
             case .orderFinished: ("finished", "Your order \(event.orderID) has been fulfilled.")
             case .orderFailed: ("failed", "Your order \(event.orderID) failed: \(event.reason ?? "unknown reason").")
             default: ("canceled", "Your order \(event.orderID) was canceled.")
             }
-            try db.executeCached(
-                "INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)",
-                arguments: [event.orderID, kind, message, now])
+            try db.run("INSERT INTO notifications (order_id, kind, message, at) VALUES (?, ?, ?, ?)") {
+                $0.bind(event.orderID)
+                $0.bind(kind)
+                $0.bind(message)
+                $0.bind(now)
+            }
         default:
             break
         }

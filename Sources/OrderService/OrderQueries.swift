@@ -8,18 +8,15 @@ enum OrderQueries {
     private static let viewColumns = "id, status, amount_cents, account_id, created_at, updated_at"
 
     static func order(_ id: String, withHistory: Bool, in db: Database) throws -> OrderView? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(viewColumns) FROM orders WHERE id = ?"), arguments: [id]) else { return nil }
-        var view = view(of: row)
+        guard var view = try db.firstRow("SELECT \(viewColumns) FROM orders WHERE id = ?", bind: { $0.bind(id) }, read: view(of:))
+        else { return nil }
         if withHistory {
-            var history: [StatusChange] = []
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT status, at, reason FROM order_status_history WHERE order_id = ? ORDER BY seq"),
-                arguments: [id])
-            while let row = try rows.next() {
-                history.append(StatusChange(status: OrderStatus(rawValue: row[0]) ?? .created, atMillis: row[1], reason: row[2]))
+            view.history = try db.allRows(
+                "SELECT status, at, reason FROM order_status_history WHERE order_id = ? ORDER BY seq", bind: { $0.bind(id) }
+            ) { columns in
+                StatusChange(status: OrderStatus(rawValue: try columns.text(0)) ?? .created, atMillis: columns.int64(1),
+                             reason: columns.optionalText(2))
             }
-            view.history = history
         }
         return view
     }
@@ -32,17 +29,9 @@ enum OrderQueries {
 
     static func list(status: OrderStatus?, limit: Int, after: String?, in db: Database) throws -> [OrderView] {
         var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let status {
-            conditions.append("status = ?")
-            _ = arguments.append(contentsOf: [status.rawValue])
-        }
-        if let after {
-            conditions.append("id > ?")
-            _ = arguments.append(contentsOf: [after])
-        }
+        if status != nil { conditions.append("status = ?") }
+        if after != nil { conditions.append("id > ?") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        _ = arguments.append(contentsOf: [limit])
         // A failed order is settled unless it was charged (reached processing): the listing
         // says so as a single order's read does, from the history (an index lookup per failed row).
         let sql = """
@@ -51,9 +40,13 @@ enum OrderQueries {
               )) AS reached_processing
             FROM orders \(whereClause) ORDER BY id LIMIT ?
             """
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            var order = view(of: row)
-            order.reachedProcessing = row[6]  // the column after `viewColumns`
+        return try db.allRows(sql) { binder in
+            if let status { binder.bind(status.rawValue) }
+            if let after { binder.bind(after) }
+            binder.bind(limit)
+        } read: { columns in
+            var order = try view(of: columns)
+            order.reachedProcessing = columns.int64(6) != 0  // the column after `viewColumns`
             return order
         }
     }
@@ -79,9 +72,10 @@ enum OrderQueries {
     }
 
     /// The view of a row whose first columns are `viewColumns`.
-    private static func view(of row: Row) -> OrderView {
+    private static func view(of columns: ColumnReader) throws -> OrderView {
         OrderView(
-            id: row[0], status: OrderStatus(rawValue: row[1]) ?? .created, amountCents: row[2],
-            accountID: row[3], createdAtMillis: row[4], updatedAtMillis: row[5], history: nil)
+            id: try columns.text(0), status: OrderStatus(rawValue: try columns.text(1)) ?? .created,
+            amountCents: columns.int64(2), accountID: try columns.text(3), createdAtMillis: columns.int64(4),
+            updatedAtMillis: columns.int64(5), history: nil)
     }
 }

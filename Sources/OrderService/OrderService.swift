@@ -64,29 +64,39 @@ public actor OrderService: SagaParticipant {
         let trace = trace ?? TraceContext.newTrace()
         let outcome: (OrderView, replayed: Bool) = try await host.writer.write { db in
             if let key = idempotencyKey,
-               let row = try Row.fetchOne(
-                   db.cachedStatement(sql: "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?"), arguments: [key]) {
-                guard row["fingerprint"] as String == fingerprint else { throw OrderError.idempotencyKeyReused(key) }
-                return (try OrderQueries.order(row["order_id"], withHistory: false, in: db)!, true)
+               let (orderID, firstFingerprint) = try db.firstRow(
+                   "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", bind: { $0.bind(key) },
+                   read: { (try $0.text(0), try $0.text(1)) }) {
+                guard firstFingerprint == fingerprint else { throw OrderError.idempotencyKeyReused(key) }
+                return (try OrderQueries.order(orderID, withHistory: false, in: db)!, true)
             }
-            let inFlight = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT value FROM order_counts WHERE name = 'in_flight'")) ?? 0
+            let inFlight = try db.firstRow("SELECT value FROM order_counts WHERE name = 'in_flight'", read: { $0.int(0) }) ?? 0
             if inFlight >= limit {
                 Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", "overloaded")]).increment()
                 throw OrderError.overloaded(inFlight: inFlight, limit: limit)
             }
             let now = nowMillis()
-            try db.executeCached(
+            try db.run(
                 """
                 INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at, traceparent)
                 VALUES (?, ?, ?, 'created', ?, ?, ?)
-                """,
-                arguments: [id, account, amount, now, now, trace.header])
+                """
+            ) {
+                $0.bind(id)
+                $0.bind(account)
+                $0.bind(amount)
+                $0.bind(now)
+                $0.bind(now)
+                $0.bind(trace.header)
+            }
             try OrderTransitions.recordHistory(id, status: .created, reason: Self.placedReason, at: now, in: db)
             if let key = idempotencyKey {
-                try db.executeCached(
-                    "INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [key, id, fingerprint, now])
+                try db.run("INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)") {
+                    $0.bind(key)
+                    $0.bind(id)
+                    $0.bind(fingerprint)
+                    $0.bind(now)
+                }
             }
             try Outbox.enqueue(SagaEvent(
                 type: .orderPending, orderID: id, accountID: account, amountCents: amount, trace: trace.child()), in: db)

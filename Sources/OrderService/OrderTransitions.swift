@@ -10,9 +10,12 @@ enum OrderTransitions {
     /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
     static func move(_ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Database) throws -> Bool {
         let now = nowMillis()
-        try db.executeCached(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-            arguments: [to.rawValue, now, orderID, from.rawValue])
+        try db.run("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?") {
+            $0.bind(to.rawValue)
+            $0.bind(now)
+            $0.bind(orderID)
+            $0.bind(from.rawValue)
+        }
         guard db.changesCount == 1 else { return false }
         try recordHistory(orderID, status: to, reason: reason, at: now, in: db)
         if to.isTerminal {
@@ -34,16 +37,19 @@ enum OrderTransitions {
 
     /// Adds the order's age (creation to `status`, reached at `now`) to the settle histogram.
     private static func recordSettleTime(_ orderID: String, status: OrderStatus, now: Int64, in db: Database) throws {
-        guard let created = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT created_at FROM orders WHERE id = ?"), arguments: [orderID]) else { return }
+        guard let created = try db.firstRow("SELECT created_at FROM orders WHERE id = ?", bind: { $0.bind(orderID) },
+                                            read: { $0.int64(0) }) else { return }
         Timer(label: SagaMetrics.orderSettle, dimensions: [("status", status.rawValue)])
             .record(duration: .milliseconds(max(0, now - created)))
     }
 
     static func recordHistory(_ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Database) throws {
-        try db.executeCached(
-            "INSERT INTO order_status_history (order_id, status, at, reason) VALUES (?, ?, ?, ?)",
-            arguments: [orderID, status.rawValue, at, reason])
+        try db.run("INSERT INTO order_status_history (order_id, status, at, reason) VALUES (?, ?, ?, ?)") {
+            $0.bind(orderID)
+            $0.bind(status.rawValue)
+            $0.bind(at)
+            $0.bind(reason)
+        }
     }
 
     static func status(of orderID: String, in db: Database) throws -> OrderStatus? {

@@ -148,11 +148,11 @@ public final class GroupCommit: Sendable {
                     var outcome: Outcome?
                     do {
                         // GRDB's `inSavepoint` prepares these three statements anew every time.
-                        try db.executeCached("SAVEPOINT write")
+                        try db.run("SAVEPOINT write")
                         let result = job.run(db)
                         outcome = result
-                        if result.threw { try db.executeCached("ROLLBACK TO SAVEPOINT write") }
-                        try db.executeCached("RELEASE SAVEPOINT write")
+                        if result.threw { try db.run("ROLLBACK TO SAVEPOINT write") }
+                        try db.run("RELEASE SAVEPOINT write")
                     } catch {
                         // The savepoint itself failed: the write cannot be trusted to have happened.
                         outcome = Outcome(deliver: { job.fail(error) }, threw: true)

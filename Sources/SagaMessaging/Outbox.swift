@@ -38,10 +38,17 @@ public enum Outbox {
     /// Queues `event` inside the caller's transaction, encoded once: the payload is the log
     /// record's value, which the relay appends without decoding it.
     public static func enqueue(_ event: SagaEvent, in db: Database) throws {
-        try db.executeCached(
-            "INSERT INTO outbox (event_id, topic, record_key, payload, created_at, traceparent) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [event.id, event.type.topic, event.orderID, try EventCodec.value(for: event), nowMillis(),
-                        event.trace?.header])
+        let payload = EventJSON.encode(event)
+        try db.run(
+            "INSERT INTO outbox (event_id, topic, record_key, payload, created_at, traceparent) VALUES (?, ?, ?, ?, ?, ?)"
+        ) {
+            $0.bind(event.id)
+            $0.bind(event.type.topic)
+            $0.bind(event.orderID)
+            $0.bind(payload)
+            $0.bind(nowMillis())
+            $0.bind(event.trace?.header)
+        }
     }
 
     /// Rows waiting to be relayed.
@@ -80,13 +87,21 @@ public enum Inbox {
     /// Records `event`, read from `record`, as applied; returns false when it already was
     /// (skip the effect).
     public static func markProcessed(_ event: SagaEvent, from record: LogRecord, in db: Database) throws -> Bool {
-        try db.executeCached(
+        try db.run(
             """
             INSERT OR IGNORE INTO inbox (event_id, topic, processed_at, order_id, log_partition, log_offset, occurred_at, traceparent)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            arguments: [event.id, event.type.topic, nowMillis(), event.orderID, record.partition, record.offset,
-                        event.occurredAtMillis, event.trace?.header])
+            """
+        ) {
+            $0.bind(event.id)
+            $0.bind(event.type.topic)
+            $0.bind(nowMillis())
+            $0.bind(event.orderID)
+            $0.bind(record.partition)
+            $0.bind(record.offset)
+            $0.bind(event.occurredAtMillis)
+            $0.bind(event.trace?.header)
+        }
         return db.changesCount > 0
     }
 

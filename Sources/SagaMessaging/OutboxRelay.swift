@@ -23,7 +23,7 @@ public actor OutboxRelay {
     /// same write.
     private var appendedThrough: Int64?
 
-    private typealias PendingRow = (seq: Int64, topic: String, record: ProducerRecord)
+    typealias PendingRow = (seq: Int64, topic: String, record: ProducerRecord)
 
     /// The storage fault (see ``StorageFault``) the relay is retrying through, if any: the log's
     /// or the database's disk is full, so nothing it holds reaches the log until space is freed.
@@ -87,7 +87,7 @@ public actor OutboxRelay {
         let limit = batchSize
         let sent = appendedThrough
         let (rows, backlog) = try await writer.write(durable: false) { db -> ([PendingRow], Int) in
-            if let sent { try db.executeCached("DELETE FROM outbox WHERE seq <= ?", arguments: [sent]) }
+            if let sent { try db.run("DELETE FROM outbox WHERE seq <= ?") { $0.bind(sent) } }
             let rows = try Self.pendingRows(db, limit: limit)
             return (rows, rows.count < limit ? rows.count : try Outbox.backlog(db))
         }
@@ -120,11 +120,14 @@ public actor OutboxRelay {
     }
 
     /// The oldest `limit` outbox rows, as log records.
-    private static func pendingRows(_ db: Database, limit: Int) throws -> [PendingRow] {
-        let statement = try db.cachedStatement(
-            sql: "SELECT seq, topic, event_id, record_key, payload, traceparent FROM outbox ORDER BY seq LIMIT ?")
-        return try Row.fetchAll(statement, arguments: [limit]).map { row in
-            (row["seq"], row["topic"], try Self.record(of: row))
+    static func pendingRows(_ db: Database, limit: Int) throws -> [PendingRow] {
+        try db.allRows("SELECT seq, topic, event_id, record_key, payload, traceparent FROM outbox ORDER BY seq LIMIT ?") {
+            $0.bind(limit)
+        } read: { columns in
+            let topic = try columns.text(1)
+            return (columns.int64(0), topic, try Self.record(
+                topic: topic, eventID: columns.text(2), key: columns.optionalText(3), payload: columns.bytes(4),
+                traceparent: columns.optionalText(5)))
         }
     }
 
@@ -156,18 +159,19 @@ public actor OutboxRelay {
     /// key and headers from its columns. Rows from before the record key was stored are decoded
     /// and encoded again.
     /// - Throws: a decoding error when such an old row's payload is no event.
-    static func record(of row: Row) throws -> ProducerRecord {
-        let payload: Data = row["payload"]
-        guard let key: String = row["record_key"], let type = SagaEventType(rawValue: row["topic"]) else {
-            return try EventCodec.record(for: JSONDecoder().decode(SagaEvent.self, from: payload))
+    static func record(topic: String, eventID: String, key: String?, payload: [UInt8], traceparent: String?) throws
+        -> ProducerRecord
+    {
+        guard let key, let type = SagaEventType(rawValue: topic) else {
+            return try EventCodec.record(for: JSONDecoder().decode(SagaEvent.self, from: Data(payload)))
         }
-        let headers = EventCodec.headers(eventID: row["event_id"], type: type, traceparent: row["traceparent"])
-        return ProducerRecord(key: key, value: Array(payload), headers: headers)
+        let headers = EventCodec.headers(eventID: eventID, type: type, traceparent: traceparent)
+        return ProducerRecord(key: key, value: payload, headers: headers)
     }
 
     func markSent(through seq: Int64) async throws {
         let backlog = try await writer.write(durable: false) { db -> Int in
-            try db.executeCached("DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+            try db.run("DELETE FROM outbox WHERE seq <= ?") { $0.bind(seq) }
             return try Outbox.backlog(db)
         }
         backlogGauge.record(backlog)

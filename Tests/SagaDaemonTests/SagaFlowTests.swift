@@ -55,6 +55,21 @@ import Testing
         try await saga.checkInvariants()
     }
 
+    @Test func anUnknownAccountFailsTheOrderWithoutTouchingAnyBalance() async throws {
+        let saga = try SagaHarness()
+        defer { saga.close() }
+        let task = saga.start()
+        let before = try await saga.checkout.account("default").balanceCents
+        let placed = try await saga.orders.placeOrder(amountCents: 500, accountID: "nobody", idempotencyKey: nil)
+        let order = try await saga.settled(placed.id)
+        #expect(order.status == .failed)
+        #expect(order.history?.last?.reason == "unknown account nobody")
+        #expect(try await saga.checkout.checkoutStatus(orderID: placed.id) == .failed)
+        #expect(try await saga.checkout.account("default").balanceCents == before)
+        await saga.stop(task)
+        try await saga.checkInvariants()
+    }
+
     @Test func aFailedFulfillmentIsRefunded() async throws {
         let saga = try SagaHarness(failureRate: 1.0)
         defer { saga.close() }

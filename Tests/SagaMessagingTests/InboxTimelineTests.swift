@@ -62,8 +62,8 @@ import Testing
         }
         #expect(usesIndex, "a timeline reads the order's rows by index, not the whole inbox")
         // The outbox row from before traces is still relayed, without a traceparent header.
-        let row = try #require(try database.read { try Row.fetchOne($0, sql: "SELECT * FROM outbox") })
-        let relayed = try OutboxRelay.record(of: row)
+        let unrelayed = try database.read { try OutboxRelay.pendingRows($0, limit: 10) }
+        let relayed = try #require(unrelayed.first).record
         #expect(relayed.headers.map(\.name) == [EventCodec.eventIDHeader, EventCodec.eventTypeHeader])
     }
 
