@@ -51,39 +51,59 @@ enum EventJSON {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
-    private static let stringFields: Set = ["account_id", "id", "order_id", "reason", "type"]
-    private static let integerFields: Set = ["amount_cents", "occurred_at_ms"]
+    /// The fields an event has, each read into its own slot: names are matched as bytes, with no
+    /// `String` made for them and no dictionary.
+    private enum Field: Int, CaseIterable {
+        case accountID, amountCents, id, occurredAt, orderID, reason, type
+
+        var name: StaticString {
+            switch self {
+            case .accountID: "account_id"
+            case .amountCents: "amount_cents"
+            case .id: "id"
+            case .occurredAt: "occurred_at_ms"
+            case .orderID: "order_id"
+            case .reason: "reason"
+            case .type: "type"
+            }
+        }
+
+        var isInteger: Bool { self == .amountCents || self == .occurredAt }
+    }
 
     /// The event in `bytes`, or nil when they are not a flat object of the event's fields in
-    /// the simple forms `encode` writes (the caller then asks `JSONDecoder`).
+    /// the simple forms `encode` writes (the caller then asks `JSONDecoder`). A name it does not
+    /// know, or one given twice, is left to `JSONDecoder` too.
     static func decode(_ bytes: [UInt8]) -> SagaEvent? {
         var reader = Reader(bytes: bytes)
-        var strings: [String: String] = [:]
-        var integers: [String: Int64] = [:]
+        var strings = [String?](repeating: nil, count: Field.allCases.count)
+        var integers = [Int64?](repeating: nil, count: Field.allCases.count)
+        var seen = 0
         guard reader.skip(UInt8(ascii: "{")) else { return nil }
         if !reader.skip(UInt8(ascii: "}")) {
             repeat {
-                guard let name = reader.string(), reader.skip(UInt8(ascii: ":")) else { return nil }
-                if let text = reader.string() {
-                    strings[name] = text
-                } else if let number = reader.integer() {
-                    integers[name] = number
-                } else if reader.literal("null") {
-                    continue
+                guard let field = reader.field(), seen & (1 << field.rawValue) == 0, reader.skip(UInt8(ascii: ":"))
+                else { return nil }
+                seen |= 1 << field.rawValue
+                if reader.literal("null") { continue }
+                if field.isInteger {
+                    guard let number = reader.integer() else { return nil }
+                    integers[field.rawValue] = number
                 } else {
-                    return nil
+                    guard let text = reader.string() else { return nil }
+                    strings[field.rawValue] = text
                 }
             } while reader.skip(UInt8(ascii: ","))
             guard reader.skip(UInt8(ascii: "}")) else { return nil }
         }
-        guard reader.atEnd, let id = strings["id"], let typeName = strings["type"],
-              let type = SagaEventType(rawValue: typeName), let orderID = strings["order_id"],
-              let occurred = integers["occurred_at_ms"],
-              strings.keys.allSatisfy(stringFields.contains), integers.keys.allSatisfy(integerFields.contains)
+        guard reader.atEnd, let id = strings[Field.id.rawValue], let typeName = strings[Field.type.rawValue],
+              let type = SagaEventType(rawValue: typeName), let orderID = strings[Field.orderID.rawValue],
+              let occurred = integers[Field.occurredAt.rawValue]
         else { return nil }
         return SagaEvent(
-            id: id, type: type, orderID: orderID, accountID: strings["account_id"],
-            amountCents: integers["amount_cents"], reason: strings["reason"], occurredAtMillis: occurred)
+            id: id, type: type, orderID: orderID, accountID: strings[Field.accountID.rawValue],
+            amountCents: integers[Field.amountCents.rawValue], reason: strings[Field.reason.rawValue],
+            occurredAtMillis: occurred)
     }
 
     /// A cursor over JSON text that gives up (nil) on anything beyond flat events.
@@ -99,7 +119,12 @@ enum EventJSON {
         }
 
         mutating func skipSpace() {
-            while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x0A, 0x0D, 0x09: position += 1
+                default: return
+                }
+            }
         }
 
         mutating func skip(_ byte: UInt8) -> Bool {
@@ -113,7 +138,7 @@ enum EventJSON {
             skipSpace()
             let count = word.utf8CodeUnitCount
             guard position + count <= bytes.count else { return false }
-            let matches = word.withUTF8Buffer { Array($0) == Array(bytes[position..<(position + count)]) }
+            let matches = word.withUTF8Buffer { zip($0, bytes[position..<(position + count)]).allSatisfy { $0 == $1 } }
             if matches { position += count }
             return matches
         }
@@ -122,19 +147,29 @@ enum EventJSON {
         mutating func integer() -> Int64? {
             skipSpace()
             let start = position
-            if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+            let negative = position < bytes.count && bytes[position] == UInt8(ascii: "-")
+            if negative { position += 1 }
             let digits = position
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-            // JSON has no leading zeros ("0" alone is fine).
-            if position - digits > 1 && bytes[digits] == UInt8(ascii: "0") {
+            var value: Int64 = 0
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                let digit = Int64(bytes[position] - UInt8(ascii: "0"))
+                // Negative numbers are built downwards, so that Int64.min fits.
+                let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflowedAgain) = negative
+                    ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+                if overflowed || overflowedAgain {
+                    position = start
+                    return nil
+                }
+                value = next
+                position += 1
+            }
+            // No digit, or a leading zero (JSON has none; "0" alone is fine).
+            if position == digits || (position - digits > 1 && bytes[digits] == UInt8(ascii: "0")) {
                 position = start
                 return nil
             }
             if position < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
-                return nil
-            }
-            guard let value = Int64(String(decoding: bytes[start..<position], as: UTF8.self)) else {
-                position = start
                 return nil
             }
             return value
@@ -143,6 +178,15 @@ enum EventJSON {
         /// A string; escapes other than the ones `encode` writes (\" \\ \n \r \t \u00XX and
         /// \/) give nil.
         mutating func string() -> String? {
+            if let plain = plainString() {
+                position = plain.upperBound + 1
+                return bytes.withUnsafeBufferPointer { all in
+                    let text = UnsafeBufferPointer(rebasing: all[plain])
+                    // ASCII is valid UTF-8 as it is; anything else is checked.
+                    return text.allSatisfy { $0 < 0x80 }
+                        ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+                }
+            }
             skipSpace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
             var index = position + 1
@@ -178,6 +222,34 @@ enum EventJSON {
                 index += 2
             }
             return nil
+        }
+
+        /// The bytes between the quotes of the string at the cursor when it has no escape and no
+        /// control character (most strings), without moving the cursor past it; nil otherwise.
+        mutating func plainString() -> Range<Int>? {
+            skipSpace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+            var index = position + 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") { return (position + 1)..<index }
+                if byte < 0x20 || byte == UInt8(ascii: "\\") { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        /// The event field whose name is at the cursor, moving past it; nil for any other name
+        /// (or one written with escapes).
+        mutating func field() -> Field? {
+            guard let name = plainString() else { return nil }
+            let found = Field.allCases.first { field in
+                field.name.withUTF8Buffer { known in
+                    known.count == name.count && zip(known, bytes[name]).allSatisfy { $0 == $1 }
+                }
+            }
+            if found != nil { position = name.upperBound + 1 }
+            return found
         }
 
         private func hexValue(_ byte: UInt8) -> UInt8? {

@@ -25,21 +25,25 @@ public struct TraceContext: Sendable, Hashable {
     /// and anything after them set off by a dash; version ff, upper-case hex and all-zero ids
     /// invalid. Nil for anything invalid: the receiver then starts a new trace.
     public init?(header: String) {
-        let bytes = Array(header.utf8)
+        var text = header
+        text.makeContiguousUTF8()  // native strings already are: no copy
+        guard let parsed = text.utf8.withContiguousStorageIfAvailable(Self.parse) ?? nil else { return nil }
+        self.init(uncheckedTraceID: parsed.traceID, spanID: parsed.spanID, flags: parsed.flags & 0x01)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (traceID: String, spanID: String, flags: UInt8)? {
         guard bytes.count >= 55, bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"),
-              bytes[52] == UInt8(ascii: "-") else { return nil }
-        let version = String(decoding: bytes[0..<2], as: UTF8.self)
-        guard Self.isHex(version, count: 2, allowZero: true), version != "ff" else { return nil }
-        if version == "00" {
+              bytes[52] == UInt8(ascii: "-"), isHex(bytes[0..<2], allowZero: true),
+              !(bytes[0] == UInt8(ascii: "f") && bytes[1] == UInt8(ascii: "f"))
+        else { return nil }
+        if bytes[0] == UInt8(ascii: "0") && bytes[1] == UInt8(ascii: "0") {
             guard bytes.count == 55 else { return nil }
         } else if bytes.count > 55, bytes[55] != UInt8(ascii: "-") {
             return nil
         }
-        let flagText = String(decoding: bytes[53..<55], as: UTF8.self)
-        guard Self.isHex(flagText, count: 2, allowZero: true), let flags = UInt8(flagText, radix: 16) else { return nil }
-        self.init(
-            traceID: String(decoding: bytes[3..<35], as: UTF8.self),
-            spanID: String(decoding: bytes[36..<52], as: UTF8.self), flags: flags)
+        guard isHex(bytes[53..<55], allowZero: true), isHex(bytes[3..<35]), isHex(bytes[36..<52]) else { return nil }
+        let flags = hexValue(bytes[53]) << 4 | hexValue(bytes[54])
+        return (String(decoding: bytes[3..<35], as: UTF8.self), String(decoding: bytes[36..<52], as: UTF8.self), flags)
     }
 
     /// A new trace (sampled), for an order placed without a valid `traceparent`.
@@ -56,26 +60,52 @@ public struct TraceContext: Sendable, Hashable {
         traceID = uncheckedTraceID
         self.spanID = spanID
         self.flags = flags
-        header = "00-" + uncheckedTraceID + "-" + spanID + (flags == 0 ? "-00" : "-01")
+        header = String(unsafeUninitializedCapacity: 55) { out in
+            var count = 0
+            func put(_ bytes: some Sequence<UInt8>) {
+                for byte in bytes {
+                    out[count] = byte
+                    count += 1
+                }
+            }
+            put("00-".utf8)
+            put(uncheckedTraceID.utf8)
+            put("-".utf8)
+            put(spanID.utf8)
+            put((flags == 0 ? "-00" : "-01").utf8)
+            return count
+        }
     }
 
+    /// 16 lowercase hex digits, leading zeros kept.
     private static func hex(_ word: UInt64) -> String {
-        let digits = String(word, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: word >> (60 - 4 * UInt64(index))) & 0xF
+                buffer[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return 16
+        }
     }
 
-    private static func isHex(_ text: String, count: Int, allowZero: Bool = false) -> Bool {
+    /// Whether `text` is lowercase hex digits, at least one of them not zero unless `allowZero`.
+    private static func isHex(_ text: some Collection<UInt8>, allowZero: Bool = false) -> Bool {
         var nonZero = false
-        var length = 0
-        for byte in text.utf8 {
-            length += 1
+        for byte in text {
             switch byte {
             case UInt8(ascii: "0"): break
             case UInt8(ascii: "1")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): nonZero = true
             default: return false
             }
         }
-        return length == count && (allowZero || nonZero)
+        return allowZero || nonZero
+    }
+
+    private static func isHex(_ text: String, count: Int) -> Bool { text.utf8.count == count && isHex(text.utf8) }
+
+    /// The value of a digit `isHex` accepted.
+    private static func hexValue(_ digit: UInt8) -> UInt8 {
+        digit <= UInt8(ascii: "9") ? digit - UInt8(ascii: "0") : digit - UInt8(ascii: "a") + 10
     }
 }
 

@@ -81,4 +81,30 @@ import Testing
         }
         #expect(fast > 300, "most lightly damaged values still decode on the fast path")
     }
+
+    /// What the fast path leaves to `JSONDecoder`: a name given twice or one it does not know
+    /// (even with null), a name with an escape, integers past Int64. What it still takes: the
+    /// extremes of Int64, escapes and non-ASCII text in values.
+    @Test func itDeclinesWhatItCannotBeSureOfAndTakesTheEdgesItCan() {
+        func decode(_ members: String) -> SagaEvent? {
+            EventJSON.decode(Array(#"{"id":"a","type":"order_pending","order_id":"o",\#(members)}"#.utf8))
+        }
+        #expect(decode(#""occurred_at_ms":1"#)?.occurredAtMillis == 1)
+        #expect(decode(#""occurred_at_ms":1,"occurred_at_ms":2"#) == nil, "a repeated name")
+        #expect(decode(#""occurred_at_ms":1,"extra":null"#) == nil, "an unknown name")
+        #expect(decode(#""occurred_at_ms":1,"re\u0061son":"x""#) == nil, "an escaped name")
+        #expect(decode(#""occurred_at_ms":9223372036854775807"#)?.occurredAtMillis == .max)
+        #expect(decode(#""occurred_at_ms":-9223372036854775808"#)?.occurredAtMillis == .min)
+        #expect(decode(#""occurred_at_ms":9223372036854775808"#) == nil)
+        #expect(decode(#""occurred_at_ms":-9223372036854775809"#) == nil)
+        #expect(decode(#""occurred_at_ms":-"#) == nil)
+        #expect(decode(#""occurred_at_ms":007"#) == nil)
+        #expect(decode(#""occurred_at_ms":1,"reason":null"#)?.reason == nil)
+        #expect(decode(#""occurred_at_ms":1,"reason":"tab\there \"ü\" \u001f""#)?.reason == "tab\there \"ü\" \u{1f}")
+        #expect(decode(#""occurred_at_ms":1,"reason":"ünïcödé ✓""#)?.reason == "ünïcödé ✓")
+        #expect(EventJSON.decode(Array(#"{"id":"a","type":"order_pending","order_id":"\#u{FF}","occurred_at_ms":1}"#.utf8)) != nil)
+        var invalid = Array(#"{"id":"a","type":"order_pending","order_id":"x","occurred_at_ms":1}"#.utf8)
+        invalid[invalid.firstIndex(of: UInt8(ascii: "x"))!] = 0xFF
+        #expect(EventJSON.decode(invalid) == nil, "bytes that are not UTF-8")
+    }
 }
