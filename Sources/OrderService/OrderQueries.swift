@@ -7,17 +7,29 @@ enum OrderQueries {
     /// each view query selecting these columns first, in this order.
     private static let viewColumns = "id, status, amount_cents, account_id, created_at, updated_at"
 
+    /// An order and its history, the history's columns after `viewColumns`.
+    static let viewWithHistorySQL = """
+        SELECT o.id, o.status, o.amount_cents, o.account_id, o.created_at, o.updated_at, h.status, h.at, h.reason
+        FROM orders o LEFT JOIN order_status_history h ON h.order_id = o.id WHERE o.id = ? ORDER BY h.seq
+        """
+
     static func order(_ id: String, withHistory: Bool, in db: Database) throws -> OrderView? {
-        guard var view = try db.firstRow("SELECT \(viewColumns) FROM orders WHERE id = ?", bind: { $0.bind(id) }, read: view(of:))
-        else { return nil }
-        if withHistory {
-            view.history = try db.allRows(
-                "SELECT status, at, reason FROM order_status_history WHERE order_id = ? ORDER BY seq", bind: { $0.bind(id) }
-            ) { columns in
-                StatusChange(status: OrderStatus(rawValue: try columns.text(0)) ?? .created, atMillis: columns.int64(1),
-                             reason: columns.optionalText(2))
+        guard withHistory else {
+            return try db.firstRow("SELECT \(viewColumns) FROM orders WHERE id = ?", bind: { $0.bind(id) }, read: view(of:))
+        }
+        // One statement for the order and its history: a row per history entry, in order, each
+        // repeating the order's columns (one row with NULL entry columns for an order without any).
+        var view: OrderView?
+        var history: [StatusChange] = []
+        try db.eachRow(viewWithHistorySQL, bind: { $0.bind(id) }) { columns in
+            if view == nil { view = try Self.view(of: columns) }
+            if !columns.isNull(6) {
+                history.append(StatusChange(
+                    status: OrderStatus(rawValue: try columns.text(6)) ?? .created, atMillis: columns.int64(7),
+                    reason: columns.optionalText(8)))
             }
         }
+        view?.history = history
         return view
     }
 

@@ -33,11 +33,19 @@ extension Database {
     public func allRows<Value>(
         _ sql: String, bind: (inout StatementBinder) throws -> Void = { _ in }, read: (ColumnReader) throws -> Value
     ) throws -> [Value] {
+        var values: [Value] = []
+        try eachRow(sql, bind: bind) { values.append(try read($0)) }
+        return values
+    }
+
+    /// Hands every row `sql` returns to `body`, in order.
+    /// - Throws: as `run`, or what `body` throws.
+    public func eachRow(
+        _ sql: String, bind: (inout StatementBinder) throws -> Void = { _ in }, body: (ColumnReader) throws -> Void
+    ) throws {
         let statement = try DirectStatement(sql: sql, in: self, bind: bind)
         defer { statement.reset() }
-        var values: [Value] = []
-        while try statement.step() { values.append(try read(statement.columns)) }
-        return values
+        while try statement.step() { try body(statement.columns) }
     }
 }
 
