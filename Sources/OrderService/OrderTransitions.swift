@@ -10,17 +10,23 @@ enum OrderTransitions {
     /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
     static func move(_ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Database) throws -> Bool {
         let now = nowMillis()
-        try db.run("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?") {
-            $0.bind(to.rawValue)
-            $0.bind(now)
-            $0.bind(orderID)
-            $0.bind(from.rawValue)
-        }
-        guard db.changesCount == 1 else { return false }
+        // RETURNING hands back the creation time the settle histogram needs in the same statement.
+        guard let createdAt = try db.firstRow(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING created_at",
+            bind: {
+                $0.bind(to.rawValue)
+                $0.bind(now)
+                $0.bind(orderID)
+                $0.bind(from.rawValue)
+            },
+            read: { $0.int64(0) })
+        else { return false }
         try recordHistory(orderID, status: to, reason: reason, at: now, in: db)
         if to.isTerminal {
             Counter(label: SagaMetrics.ordersTerminal, dimensions: [("status", to.rawValue)]).increment()
-            try recordSettleTime(orderID, status: to, now: now, in: db)
+            // The order's age, from creation to `to`, reached now.
+            Timer(label: SagaMetrics.orderSettle, dimensions: [("status", to.rawValue)])
+                .record(duration: .milliseconds(max(0, now - createdAt)))
         }
         return true
     }
@@ -33,14 +39,6 @@ enum OrderTransitions {
         let trace = try OrderQueries.trace(of: orderID, in: db)?.child()
         try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: orderID, reason: reason, trace: trace), in: db)
         return true
-    }
-
-    /// Adds the order's age (creation to `status`, reached at `now`) to the settle histogram.
-    private static func recordSettleTime(_ orderID: String, status: OrderStatus, now: Int64, in db: Database) throws {
-        guard let created = try db.firstRow("SELECT created_at FROM orders WHERE id = ?", bind: { $0.bind(orderID) },
-                                            read: { $0.int64(0) }) else { return }
-        Timer(label: SagaMetrics.orderSettle, dimensions: [("status", status.rawValue)])
-            .record(duration: .milliseconds(max(0, now - created)))
     }
 
     static func recordHistory(_ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Database) throws {

@@ -8,6 +8,8 @@ extension Parameters {
     /// - Throws: `Problem` (400) when the parameter is not valid percent-encoding.
     func decoded(_ name: String) throws -> String {
         let raw = try require(name)
+        // Most ids have nothing encoded: Foundation's decoding copies every one through NSString.
+        if !raw.utf8.contains(UInt8(ascii: "%")) { return raw }
         guard let value = raw.removingPercentEncoding else {
             throw Problem(.badRequest, "the path parameter '\(name)' is not valid percent-encoding: '\(raw)'")
         }

@@ -134,8 +134,8 @@ public final class GroupCommit: Sendable {
         // WAL frames are synced in order: a commit without its own sync is made durable by
         // the next one that syncs (or lost whole to a power loss, never in part).
         let syncs = jobs.contains(where: \.durable)
-        if !syncs { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        defer { if !syncs { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+        if !syncs { try? db.run("PRAGMA synchronous = NORMAL") }
+        defer { if !syncs { try? db.run("PRAGMA synchronous = FULL") } }
         do {
             try db.inTransaction {
                 if jobs.count == 1 {
