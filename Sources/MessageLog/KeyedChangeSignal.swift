@@ -23,10 +23,28 @@ public final class KeyedChangeSignal: Sendable {
         /// The sequence when `versions` was last emptied: the version of every key not in it.
         var forgottenUpTo: UInt64 = 0
         var waiters: [Int: Waiter] = [:]
+        /// The ids of the waiters on each key: a change looks up its keys' waiters instead of
+        /// scanning every waiter (a long poll per client, hundreds under load).
+        var waiting: [String: [Int]] = [:]
         var nextID = 0
 
         func version(of key: String) -> UInt64 { versions[key] ?? forgottenUpTo }
         var sweeping = false
+
+        mutating func add(_ waiter: Waiter, id: Int) {
+            waiters[id] = waiter
+            for key in waiter.keys { waiting[key, default: []].append(id) }
+        }
+
+        mutating func remove(_ id: Int) -> Waiter? {
+            guard let waiter = waiters.removeValue(forKey: id) else { return nil }
+            for key in waiter.keys {
+                guard var ids = waiting.removeValue(forKey: key) else { continue }
+                ids.removeAll { $0 == id }
+                if !ids.isEmpty { waiting[key] = ids }
+            }
+            return waiter
+        }
     }
 
     /// How late a timeout may fire.
@@ -71,9 +89,14 @@ public final class KeyedChangeSignal: Sendable {
             state.sequence += 1
             for key in keys { state.versions[key] = state.sequence }
             if !unchanged.isEmpty { publish(unchanged, state.sequence) }
-            guard !state.waiters.isEmpty else { return [] }
-            let ids = state.waiters.filter { $0.value.keys.contains(where: keys.contains) }.map(\.key)
-            return ids.compactMap { state.waiters.removeValue(forKey: $0) }
+            guard !state.waiting.isEmpty else { return [] }
+            var woken: [Waiter] = []
+            for key in keys {
+                for id in state.waiting[key] ?? [] {
+                    if let waiter = state.remove(id) { woken.append(waiter) }
+                }
+            }
+            return woken
         }
         for waiter in woken { waiter.continuation.resume() }
     }
@@ -93,12 +116,8 @@ public final class KeyedChangeSignal: Sendable {
     /// The keys among `keys` that someone waits on right now.
     public func awaited(among keys: Set<String>) -> Set<String> {
         state.withLock { state in
-            guard !state.waiters.isEmpty else { return [] }
-            var found: Set<String> = []
-            for waiter in state.waiters.values {
-                for key in waiter.keys where keys.contains(key) { found.insert(key) }
-            }
-            return found
+            guard !state.waiting.isEmpty else { return [] }
+            return keys.filter { state.waiting[$0] != nil }
         }
     }
 
@@ -121,7 +140,7 @@ public final class KeyedChangeSignal: Sendable {
                 let (registered, startSweeper) = state.withLock { state -> (Bool, Bool) in
                     let unchanged = zip(keys, seen).allSatisfy { state.version(of: $0) == $1 }
                     guard unchanged, !Task.isCancelled else { return (false, false) }
-                    state.waiters[id] = Waiter(keys: keys, deadline: deadline, continuation: continuation)
+                    state.add(Waiter(keys: keys, deadline: deadline, continuation: continuation), id: id)
                     defer { state.sweeping = true }
                     return (true, !state.sweeping)
                 }
@@ -139,8 +158,8 @@ public final class KeyedChangeSignal: Sendable {
             try? await Task.sleep(for: Self.sweepInterval)
             let now = ContinuousClock.now
             let (expired, more) = state.withLock { state -> ([Waiter], Bool) in
-                let ids = state.waiters.filter { $0.value.deadline <= now }.map(\.key)
-                let expired = ids.compactMap { state.waiters.removeValue(forKey: $0) }
+                let ids = state.waiters.compactMap { $0.value.deadline <= now ? $0.key : nil }
+                let expired = ids.compactMap { state.remove($0) }
                 if state.waiters.isEmpty { state.sweeping = false }
                 return (expired, state.sweeping)
             }
@@ -150,7 +169,7 @@ public final class KeyedChangeSignal: Sendable {
     }
 
     private func resume(_ id: Int) {
-        guard let waiter = state.withLock({ $0.waiters.removeValue(forKey: id) }) else { return }
+        guard let waiter = state.withLock({ $0.remove(id) }) else { return }
         waiter.continuation.resume()
     }
 }

@@ -41,7 +41,8 @@ struct ControlRequest: Sendable {
     }
 
     private static func encodeQueryPart(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: queryPartAllowed) ?? text
+        if text.utf8.allSatisfy(APIOperation.isUnreserved) { return text }
+        return text.addingPercentEncoding(withAllowedCharacters: queryPartAllowed) ?? text
     }
 
     /// What a query name or value may hold unencoded (built once: building it per request

@@ -123,6 +123,40 @@ import Testing
         await task.value
         #expect(clock.now - start < .seconds(30))
     }
+
+    /// Waiters are found by key: a change wakes every waiter on any of its keys once, a waiter
+    /// on two keys is gone from both after either wakes it, and one that timed out is gone too.
+    @Test func eachChangeWakesExactlyTheWaitersOfItsKeys() async {
+        let signal = KeyedChangeSignal()
+        let (a, b) = (signal.version(of: "a"), signal.version(of: "b"))
+        let woken = WokenNames()
+        await withTaskGroup(of: Void.self) { group in
+            for (name, keys, seen) in [("onA", ["a"], [a]), ("onBoth", ["a", "b"], [a, b]), ("onB", ["b"], [b]),
+                                       ("alsoOnB", ["b"], [b])] {
+                group.addTask {
+                    await signal.wait(forAnyOf: keys, changingFrom: seen, timeout: .seconds(30))
+                    woken.add(name)
+                }
+            }
+            group.addTask { await signal.wait(for: "c", changingFrom: signal.version(of: "c"), timeout: .milliseconds(50)) }
+            #expect(await eventually { signal.awaited(among: ["a", "b", "c", "d"]) == ["a", "b", "c"] })
+            signal.notify(["a", "d"])
+            #expect(await eventually { Set(woken.names) == ["onA", "onBoth"] })
+            // "onBoth" no longer waits on "b"; the timed-out wait on "c" is gone.
+            #expect(await eventually { signal.awaited(among: ["a", "b", "c"]) == ["b"] })
+            signal.notify(["b"])
+            await group.waitForAll()
+        }
+        #expect(woken.names.sorted() == ["alsoOnB", "onA", "onB", "onBoth"], "each woke once")
+        #expect(signal.awaited(among: ["a", "b", "c"]).isEmpty)
+    }
+}
+
+/// Which waiters woke, in order.
+private final class WokenNames: Sendable {
+    private let state = Mutex<[String]>([])
+    var names: [String] { state.withLock { $0 } }
+    func add(_ name: String) { state.withLock { $0.append(name) } }
 }
 
 /// What a test's `publish` closure was given.

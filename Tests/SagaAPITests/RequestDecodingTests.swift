@@ -69,6 +69,21 @@ import Testing
         #expect(APIOperation.peekRecords.pathTemplate { ":\($0)" } == "/v1/topics/:name/records")
     }
 
+    /// Plain ids skip Foundation's encoding; what they skip it for must be what it leaves alone.
+    @Test func segmentsEncodeAsFoundationDoesWithOrWithoutTheShortcut() {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#;")
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("azAZ09-._~ /?#;%&=+:@!$'()*,ü✓")
+        var samples = ["", "01JABCDEF-xyz_1.2~", "a b", "ü", "semi;colon", "q?x", "100%"]
+        for _ in 0..<2_000 {
+            samples.append(String((0..<Int.random(in: 0...8, using: &random)).map { _ in alphabet.randomElement(using: &random)! }))
+        }
+        for text in samples {
+            #expect(APIOperation.encodeSegment(text) == text.addingPercentEncoding(withAllowedCharacters: allowed), "\(text)")
+        }
+    }
+
     @Test func theEmbeddedDocumentIsTheFileInTheRepository() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/SagaAPI/openapi.yaml")
