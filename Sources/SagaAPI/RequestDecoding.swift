@@ -9,6 +9,11 @@ public enum RequestDecoding {
     public static func decode<Body: APIRequestBody>(
         _ type: Body.Type, from data: Data, amounts: AmountParser? = nil
     ) throws(Problem) -> Body {
+        if let plain = type as? any PlainStringsBody.Type,
+           let members = data.withUnsafeBytes(PlainJSONObject.members),
+           let body = plain.fromPlainStrings(members, amounts: amounts) as? Body {
+            return body
+        }
         let decoder = JSONDecoder()
         if let amounts { decoder.userInfo[AmountParser.key] = amounts }
         do {

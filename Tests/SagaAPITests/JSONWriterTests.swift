@@ -37,6 +37,13 @@ import Testing
         }
     }
 
+    @Test func anOrderRequestIsWrittenAsTheEncoderWritesIt() throws {
+        for request in [OrderRequest(amount: "12.34", accountID: Self.awkwardText), OrderRequest(amount: nil, accountID: "a"),
+                        OrderRequest(amount: "1", accountID: nil), OrderRequest(amount: nil, accountID: nil)] {
+            #expect(String(decoding: request.jsonBytes, as: UTF8.self) == (try encoderText(request)))
+        }
+    }
+
     @Test func everyControlCharacterAndSlashIsEscaped() {
         var writer = JSONWriter()
         writer.array(["a/b", "\u{1}\u{8}\u{c}"]) { json, text in json.string(text) }

@@ -59,6 +59,56 @@ import Testing
     }
 }
 
+/// Order bodies of plain strings skip `JSONDecoder`; whatever that shortcut takes, it must read
+/// as `JSONDecoder` reads it, and whatever it declines must still get `JSONDecoder`'s answer.
+@Suite struct PlainOrderBodyTests {
+    /// The full decode, without the shortcut.
+    func foundation(_ bytes: [UInt8]) -> Result<OrderRequest, any Error> {
+        let decoder = JSONDecoder()
+        decoder.userInfo[AmountParser.key] = RequestDecodingTests.parser
+        return Result { try decoder.decode(OrderRequest.self, from: Data(bytes)) }
+    }
+
+    @Test func theShortcutAgreesWithJSONDecoderOnPlainAndDamagedBodies() {
+        let samples = [
+            #"{"amount":"12.34","account_id":"a1"}"#, #"{ "account_id" : "ü ✓" , "amount" : "0.5" }"#, "{}", " {} ",
+            #"{"amount":"12.34"}"#, #"{"account_id":"a"}"#, #"{"amount":"x1"}"#, #"{"amount":12}"#,
+            #"{"amount":"1","amount":"2"}"#, #"{"extra":"1"}"#, #"{"account_id":"a\"b"}"#, #"{"account_id":null}"#,
+            #"{"amount":"1"} x"#, "", "[]", #"{"amount":"1",}"#,
+        ]
+        var inputs = samples.map { Array($0.utf8) }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            var bytes = Array(#"{"amount":"12.34","account_id":"acct-1"}"#.utf8)
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let index = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[index] = UInt8.random(in: 0...255, using: &random)
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(Array(#"",:{}\ 0."#.utf8).randomElement(using: &random)!, at: index)
+                }
+                if bytes.isEmpty { break }
+            }
+            inputs.append(bytes)
+        }
+        var shortcut = 0
+        for bytes in inputs {
+            let decoded = Result { try RequestDecoding.decode(OrderRequest.self, from: Data(bytes), amounts: RequestDecodingTests.parser) }
+            switch (decoded, foundation(bytes)) {
+            case (.success(let fast), .success(let full)):
+                shortcut += 1
+                #expect(fast.amount?.text == full.amount?.text && fast.amount?.cents == full.amount?.cents
+                        && fast.accountID == full.accountID, "\(String(decoding: bytes, as: UTF8.self))")
+            case (.failure, .failure):
+                break
+            default:
+                Issue.record("the decoders disagree on \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(shortcut > 50)
+    }
+}
+
 /// The route table fills and encodes path parameters, and serves the spec's own bytes.
 @Suite struct APIOperationTests {
     @Test func pathsFillParametersAsEncodedSegments() throws {
