@@ -34,6 +34,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CCRC32C"),
+        .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The control API's one source of truth: openapi.yaml (embedded), its operations and its bodies.
         .target(name: "SagaAPI", resources: [.embedInCode("openapi.yaml")]),
         // The log seam: producer, consumer and admin protocols and the record value types.
@@ -66,7 +67,7 @@ let package = Package(
         .target(
             name: "SagaMessaging",
             dependencies: [
-                "MessageLog",
+                "MessageLog", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,7 +175,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SagaBenchmark",
-            dependencies: ["SagaDaemon", "SagaLog", "OrderService", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SagaDaemon", "SagaLog", "SagaMessaging", "OrderService", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaBenchmark"
         ),
         // The conformance suite every log backend must pass, run here against SagaLog (and KafkaLog

@@ -3,6 +3,7 @@ import Logging
 import OrderService
 import SagaDaemon
 import SagaLog
+import SagaMessaging
 
 // The in-process saga row of `make bench`: the three services on a fresh state directory, with
 // no HTTP in between. `--concurrency` tasks each place an order and wait until it settles, then
@@ -37,6 +38,8 @@ settings.log.durability = durability
 settings.fulfillment.workDuration = .zero
 settings.order.maxInFlight = orderCount + concurrency
 settings.checkout.defaultBalanceCents = 1_000_000_000_000
+// As sagad does, before the first database opens.
+ServiceDatabase.setUpSQLite()
 let runtime = try SagaRuntime(settings: settings, logger: logger)
 let services = Task { await runtime.run() }
 

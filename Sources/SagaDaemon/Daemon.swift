@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MessageLog
+import SagaMessaging
 import SagaSystemd
 import ServiceLifecycle
 
@@ -38,6 +39,12 @@ public enum Daemon {
         _ = notifier.status("recovering the log and databases")
         _ = notifier.extendTimeout(.seconds(120))
         let registry = MetricsExporter.bootstrap()
+        // Before the runtime opens the first database: SQLite takes this setup only then.
+        if ServiceDatabase.setUpSQLite() {
+            logger.info("SQLite in multi-thread mode, without memory statistics")
+        } else {
+            logger.warning("SQLite keeps its serialized mode: a database was opened before sagad could set it up")
+        }
         let runtime: SagaRuntime
         do {
             runtime = try SagaRuntime(settings: configuration.saga, logger: logger)

@@ -1,10 +1,24 @@
+import CSQLiteSetup
 import Foundation
 import GRDB
 
 /// Opens a service's own SQLite database in WAL mode and applies its migrations, one named
 /// step each, before anything else touches it.
 public enum ServiceDatabase {
+    /// SQLite's process-wide setup (see `CSQLiteSetup`): multi-thread mode, no memory statistics.
+    /// It only takes before SQLite's first connection in the process; `sagad` and the benchmarks
+    /// make it first thing, and every `open` asks again (a no-op once anything opened).
+    /// Returns whether SQLite runs that way.
+    @discardableResult
+    public static func setUpSQLite() -> Bool {
+        _ = sqliteSetup
+        return saga_sqlite_is_set_up() != 0
+    }
+
+    private static let sqliteSetup: Int32 = saga_sqlite_setup()
+
     public static func open(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
+        _ = sqliteSetup
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
