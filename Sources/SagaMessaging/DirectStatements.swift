@@ -7,7 +7,8 @@ import GRDBSQLite
 /// name lookups were 7% of the daemon's CPU under load, at ~44 statements per order.
 ///
 /// Only for connections without transaction observers (the daemon installs none): GRDB does not
-/// hear of these statements. Every statement is reset after use, so none stays active.
+/// hear of these statements. Every statement is reset after use, so none stays active. A write
+/// must run inside a transaction (GRDB's `write`, a group commit): outside one it is refused.
 extension Database {
     /// Runs `sql` once, with the parameters `bind` sets in order.
     /// - Throws: a `DatabaseError` when the statement cannot be prepared, a parameter is left
@@ -166,6 +167,15 @@ private struct DirectStatement {
         if let (index, code) = binder.failure {
             reset()
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding parameter \(index) failed", sql: sql)
+        }
+        // Every write here belongs to a transaction. Outside one, SQLite has rolled back the
+        // transaction it was meant for (a full disk, an I/O error): running it would commit it
+        // alone, where GRDB's own statements would have refused.
+        // (BEGIN IMMEDIATE counts as a write to SQLite; it is the one that may run outside.)
+        if sqlite3_stmt_readonly(handle) == 0 && sqlite3_get_autocommit(db.sqliteConnection) != 0
+            && !sql.drop(while: \.isWhitespace).uppercased().hasPrefix("BEGIN") {
+            reset()
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "a write outside any transaction", sql: sql)
         }
         let expected = sqlite3_bind_parameter_count(handle)
         if binder.index != expected {

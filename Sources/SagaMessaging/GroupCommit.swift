@@ -145,6 +145,12 @@ public final class GroupCommit: Sendable {
                     return outcome.threw ? .rollback : .commit
                 }
                 for job in jobs {
+                    // SQLite rolls a whole transaction back on some errors (a full disk, I/O). A
+                    // savepoint opened after that would start a transaction of its own, which its
+                    // release would commit: the group fails instead, every write in it.
+                    guard db.isInsideTransaction else {
+                        throw DatabaseError(resultCode: .SQLITE_ABORT, message: "SQLite rolled the group's transaction back")
+                    }
                     var outcome: Outcome?
                     do {
                         // GRDB's `inSavepoint` prepares these three statements anew every time.

@@ -121,4 +121,20 @@ import Testing
             try db.execute(sql: "DROP TABLE t")
         }
     }
+
+    /// A write outside any transaction is refused: in the daemon that means SQLite rolled back
+    /// the transaction it belonged to, and running it would commit it alone. Reads and
+    /// transaction control still run.
+    @Test func aWriteOutsideATransactionIsRefused() throws {
+        let queue = try openDatabase()
+        try queue.writeWithoutTransaction { db in
+            let error = #expect(throws: DatabaseError.self) { try db.run("INSERT INTO t (id) VALUES (1)") }
+            #expect(error?.resultCode == .SQLITE_ABORT)
+            #expect(try db.firstRow("SELECT COUNT(*) FROM t", read: { $0.int(0) }) == 0)
+            try db.run("BEGIN IMMEDIATE TRANSACTION")
+            try db.run("INSERT INTO t (id) VALUES (2)")
+            try db.run("COMMIT TRANSACTION")
+        }
+        #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT id FROM t") } == [2])
+    }
 }

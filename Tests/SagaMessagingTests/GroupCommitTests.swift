@@ -80,6 +80,37 @@ struct RefusedWrite: Error, Equatable { let row: Int }
         #expect(commits.commits <= 2, "\(commits.commits) commits for 50 writes queued together")
     }
 
+    /// When SQLite rolls a group's transaction back in the middle (here a write ends it, as a
+    /// full disk would), the writes after it must not run on their own: a savepoint would open
+    /// a new transaction that its release commits. The whole group fails and nothing stays.
+    @Test func aGroupWhoseTransactionSQLiteRolledBackFailsWholeAndKeepsNothing() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try openDatabase()
+        let writer = GroupCommit(database: database)
+        let release = holdWriter(database)
+        let jobs: [@Sendable (Database) throws -> Void] = [
+            { db in try db.run("INSERT INTO rows VALUES (1)") },
+            { db in try db.run("ROLLBACK TRANSACTION") },
+            { db in try db.run("INSERT INTO rows VALUES (3)") },
+        ]
+        var tasks: [Task<Bool, Never>] = []
+        for (index, job) in jobs.enumerated() {
+            // One at a time, so that they queue in this order.
+            tasks.append(Task { (try? await writer.write { db in try job(db) }) != nil })
+            let deadline = ContinuousClock.now + .seconds(20)
+            while writer.queuedWrites < index + 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(writer.queuedWrites == 3)
+        release()
+        var succeeded: [Bool] = []
+        for task in tasks { succeeded.append(await task.value) }
+        #expect(succeeded == [false, false, false])
+        #expect(try await database.read { try Int.fetchAll($0, sql: "SELECT n FROM rows") } == [])
+        // The writer is sound afterwards.
+        try await writer.write { db in try db.run("INSERT INTO rows VALUES (4)") }
+        #expect(try await database.read { try Int.fetchAll($0, sql: "SELECT n FROM rows") } == [4])
+    }
+
     @Test func aWriteAloneThatThrowsLeavesNothingAndTheNextOneCommits() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try openDatabase()
