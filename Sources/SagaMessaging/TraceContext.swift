@@ -60,7 +60,8 @@ public struct TraceContext: Sendable, Hashable {
         traceID = uncheckedTraceID
         self.spanID = spanID
         self.flags = flags
-        header = String(unsafeUninitializedCapacity: 55) { out in
+        // 55 bytes for valid ids; sized from the parts, so that no id can write past the end.
+        header = String(unsafeUninitializedCapacity: 7 + uncheckedTraceID.utf8.count + spanID.utf8.count) { out in
             var count = 0
             func put(_ bytes: some Sequence<UInt8>) {
                 for byte in bytes {
