@@ -11,12 +11,12 @@ public enum EventCodec {
 
     public static func record(for event: SagaEvent) throws -> ProducerRecord {
         ProducerRecord(
-            key: event.orderID, value: Array(try value(for: event)),
+            key: event.orderID, value: value(for: event),
             headers: headers(eventID: event.id, type: event.type, traceparent: event.trace?.header))
     }
 
     /// The record value of `event`: what the outbox stores and the relay appends as it is.
-    public static func value(for event: SagaEvent) throws -> Data { Data(EventJSON.encode(event)) }
+    public static func value(for event: SagaEvent) -> [UInt8] { EventJSON.encode(event) }
 
     /// The headers of the record of event `eventID` of `type`.
     /// The headers of the record of event `eventID` of `type`, with its `traceparent` if any.

@@ -38,7 +38,7 @@ public enum Outbox {
     /// Queues `event` inside the caller's transaction, encoded once: the payload is the log
     /// record's value, which the relay appends without decoding it.
     public static func enqueue(_ event: SagaEvent, in db: Database) throws {
-        let payload = EventJSON.encode(event)
+        let payload = EventCodec.value(for: event)
         try db.run(
             "INSERT INTO outbox (event_id, topic, record_key, payload, created_at, traceparent) VALUES (?, ?, ?, ?, ?, ?)"
         ) {

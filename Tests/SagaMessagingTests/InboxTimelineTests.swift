@@ -31,7 +31,7 @@ import Testing
             try db.execute(sql: "INSERT INTO inbox (event_id, topic, processed_at) VALUES ('e-old', 'order_pending', 1)")
             try db.execute(
                 sql: "INSERT INTO outbox (event_id, topic, record_key, payload, created_at) VALUES (?, ?, ?, ?, 0)",
-                arguments: [old.id, old.type.topic, old.orderID, try EventCodec.value(for: old)])
+                arguments: [old.id, old.type.topic, old.orderID, Data(EventCodec.value(for: old))])
         }
         let schema = ServiceSchema([.messaging, .sql("create b", ["CREATE TABLE b (y)"])])
         try schema.migrator.migrate(database)
