@@ -26,7 +26,7 @@ extension OrderService {
                 step: "payment", batch: Self.deadlineBatch,
                 due: { db, limit in try OrderDeadlines.due(before: bound, limit: limit, in: db) },
                 end: { db, id in try OrderTransitions.cancel(id, reason: reason, in: db) })
-            if !canceled.isEmpty { changes.notify(Set(canceled)) }
+            if !canceled.isEmpty { notifyChanged(Set(canceled)) }
             return canceled.count
         } catch {
             host.logger.error("cannot cancel orders past their payment deadline", metadata: ["error": "\(error)"])

@@ -15,6 +15,10 @@ public actor OrderService: SagaParticipant {
     public nonisolated let host: ServiceHost
     private(set) var settings: OrderSettings
     nonisolated let changes = KeyedChangeSignal()
+    /// The changes that may have settled an order (all but a payment captured, which only moves
+    /// it to processing): what a poll for the settled order waits on, so that it is not woken,
+    /// and its order's view not read for it, at every step on the way.
+    nonisolated let settlements = KeyedChangeSignal()
     /// Views of awaited orders read right after their change, for the long polls it wakes.
     nonisolated let publishedViews = PublishedOrderViews()
     /// Wakes every second (and on a reload) to cancel orders past their payment deadline.
@@ -27,12 +31,16 @@ public actor OrderService: SagaParticipant {
     public init(databasePath: String, log: any MessageLog & MessageLogAdmin, settings: OrderSettings, logger: Logger,
                 retry: RetryPolicy = RetryPolicy()) throws {
         self.settings = settings
-        let (changes, publishedViews) = (self.changes, self.publishedViews)
+        let (changes, settlements, publishedViews) = (self.changes, self.settlements, self.publishedViews)
         host = try ServiceHost(
             name: "order", databasePath: databasePath, schema: .orders, consumes: Self.consumedEvents,
             log: log, retry: retry, logger: logger,
             handler: { event, db in try OrderTransitions.apply(event, in: db) },
-            afterCommit: { events in publishedViews.notifyChanged(Set(events.map(\.orderID)), signal: changes) })
+            afterCommit: { events in
+                publishedViews.notifyChanged(
+                    Set(events.map(\.orderID)), settling: Set(events.lazy.filter(\.mayHaveSettled).map(\.orderID)),
+                    changes: changes, settlements: settlements)
+            })
         publishedViews.attach(host.database)
     }
 
@@ -134,7 +142,7 @@ public actor OrderService: SagaParticipant {
             return try OrderQueries.order(id, withHistory: true, in: db)!
         }
         relay.wake()
-        changes.notify([id])
+        notifyChanged([id])
         return view
     }
 
@@ -186,7 +194,10 @@ public actor OrderService: SagaParticipant {
         _ id: String, seenChanges: Int?, untilTerminal: Bool, timeout: Duration
     ) async throws -> OrderView {
         let deadline = ContinuousClock.now + timeout
+        // A poll for the settled order wakes only on the changes that may have settled it.
+        let awaited = untilTerminal && seenChanges == nil ? settlements : changes
         while true {
+            let awaitedVersion = awaited.version(of: id)
             let version = changes.version(of: id)
             let view = if let published = publishedViews.view(of: id, currentAt: version) { published } else { try await order(id) }
             let settled = view.status.isTerminal && view.isSettled
@@ -198,9 +209,25 @@ public actor OrderService: SagaParticipant {
             let remaining = ContinuousClock.now.duration(to: deadline)
             // A cancelled wait would return at once every time round: answer the order as it is.
             if remaining <= .zero || Task.isCancelled { return view }
-            await changes.wait(for: id, changingFrom: version, timeout: remaining)
+            await awaited.wait(for: id, changingFrom: awaitedVersion, timeout: remaining)
         }
     }
+}
+
+extension OrderService {
+    /// Tells the waiters of `ids` that their orders changed, in a way that may have settled them
+    /// (a cancel, a deadline): for changes made outside the event handler.
+    nonisolated func notifyChanged(_ ids: Set<String>) {
+        changes.notify(ids)
+        settlements.notify(ids)
+    }
+}
+
+extension SagaEvent {
+    /// Whether applying this event may leave its order settled: every event the order service
+    /// consumes except a captured payment, which moves an order only from created to processing
+    /// (or records, on a canceled order, what is already settled).
+    var mayHaveSettled: Bool { type != .checkoutSuccessful }
 }
 
 extension OrderView {

@@ -42,23 +42,29 @@ final class PublishedOrderViews: Sendable {
         }
     }
 
-    /// Tells the waiters of `orderIDs` (just committed) that they changed. On a service thread
-    /// the awaited ones are read first (a blocking read is allowed there) and published with
-    /// the change; elsewhere, or when the read fails, the waiters read the database themselves.
-    func notifyChanged(_ orderIDs: Set<String>, signal: KeyedChangeSignal) {
-        let awaited = signal.awaited(among: orderIDs)
+    /// Tells the waiters of `orderIDs` (just committed) that they changed, and the waiters for
+    /// settlement of `settling` (those among them whose change may have settled them). On a
+    /// service thread the awaited ones are read first (a blocking read is allowed there) and
+    /// published with the change; elsewhere, or when the read fails, the waiters read the
+    /// database themselves. A settlement's waiters are told last: what they find published
+    /// then is current.
+    func notifyChanged(
+        _ orderIDs: Set<String>, settling: Set<String>, changes: KeyedChangeSignal, settlements: KeyedChangeSignal
+    ) {
+        defer { settlements.notify(settling) }
+        let awaited = changes.awaited(among: orderIDs).union(settlements.awaited(among: settling))
         guard !awaited.isEmpty, ServiceThread.current != nil, let database = database.withLock({ $0 }) else {
-            return signal.notify(orderIDs)
+            return changes.notify(orderIDs)
         }
         let keys = Array(awaited)
-        let expected = Dictionary(uniqueKeysWithValues: zip(keys, signal.versions(of: keys)))
+        let expected = Dictionary(uniqueKeysWithValues: zip(keys, changes.versions(of: keys)))
         // Through the writer connection, which made the change and still has its pages cached:
         // a reader's cache is dropped at every commit and would read them back from the disk.
         let read = try? database.writeWithoutTransaction { db in
             try awaited.compactMap { try OrderQueries.order($0, withHistory: true, in: db) }
         }
-        guard let read else { return signal.notify(orderIDs) }
-        signal.notify(orderIDs, expecting: expected) { unchanged, version in
+        guard let read else { return changes.notify(orderIDs) }
+        changes.notify(orderIDs, expecting: expected) { unchanged, version in
             store(read.filter { unchanged.contains($0.id) }, version: version)
         }
     }

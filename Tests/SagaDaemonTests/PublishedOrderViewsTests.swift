@@ -52,4 +52,39 @@ import Testing
         #expect(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)) == nil)
         await saga.stop(task)
     }
+
+    @Test func aPollForTheSettledOrderIsNotWokenOrServedAtProcessing() async throws {
+        let saga = try SagaHarness(workDuration: .milliseconds(300))
+        defer { saga.close() }
+        let task = saga.start()
+        let placed = try await saga.orders.placeOrder(amountCents: 500, accountID: nil, idempotencyKey: nil)
+        let orders = saga.orders
+        let settled = Task { try await orders.waitForChange(placed.id, seenChanges: nil, untilTerminal: true, timeout: .seconds(20)) }
+        #expect(try await saga.eventually { try await orders.order(placed.id).status == .processing })
+        // Only a poll for the settled order waits: the move to processing woke nobody, so its
+        // view was not read and published (a poll for any change would have had it published).
+        #expect(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)) == nil)
+        let view = try await settled.value
+        #expect(view.status == .finished)
+        #expect(view.history?.map(\.status) == [.created, .processing, .finished])
+        let published = try #require(orders.publishedViews.view(of: placed.id, currentAt: orders.changes.version(of: placed.id)),
+                                     "the finishing change was published for the poll it woke")
+        #expect(published == view)
+        await saga.stop(task)
+    }
+
+    @Test func aCancelThroughTheAPIWakesAPollForTheSettledOrder() async throws {
+        let saga = try SagaHarness()
+        defer { saga.close() }
+        // The services are not running: only the cancel can settle the order.
+        let placed = try await saga.orders.placeOrder(amountCents: 700, accountID: nil, idempotencyKey: nil)
+        let orders = saga.orders
+        let started = ContinuousClock.now
+        let settled = Task { try await orders.waitForChange(placed.id, seenChanges: nil, untilTerminal: true, timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await orders.cancel(placed.id)
+        let view = try await settled.value
+        #expect(view.status == .canceled)
+        #expect(started.duration(to: .now) < .seconds(10), "woken by the cancel, not by its timeout")
+    }
 }
