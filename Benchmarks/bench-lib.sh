@@ -16,14 +16,21 @@ cleanup() {
 trap cleanup EXIT
 
 # write(512 B) + fdatasync per second on this disk, for 2 seconds: the baseline every ratio uses.
-raw_syncs_per_second() {
+raw_syncs_per_second() { raw_syncs | cut -d' ' -f1; }
+
+# The same loop's rate and the CPU (user + system, microseconds) each write+fdatasync took:
+# what one durable write costs this machine before any work of the daemon's.
+raw_syncs() {
   python3 - "$run_dir/raw" <<'EOF'
-import os, sys, time
+import os, resource, sys, time
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-block, count, start = b"a" * 512, 0, time.monotonic()
+block, count, start, cpu_start = b"a" * 512, 0, time.monotonic(), cpu()
 while time.monotonic() - start < 2.0:
     os.write(fd, block); os.fdatasync(fd); count += 1
-print(f"{count / (time.monotonic() - start):.0f}")
+print(f"{count / (time.monotonic() - start):.0f} {(cpu() - cpu_start) * 1e6 / count:.0f}")
 os.close(fd); os.unlink(sys.argv[1])
 EOF
 }

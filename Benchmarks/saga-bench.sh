@@ -3,7 +3,9 @@
 # its Unix socket by `sagactl bench` — closed loop at saturation and open loop at a fixed rate —
 # with the daemon's CPU per order (from /proc), its fdatasync+fsync calls per order (perf's
 # syscall tracepoints, when the kernel lets perf read them) and its RSS. The baseline is measured
-# in the same run on the same disk: write(512 B)+fdatasync calls per second.
+# in the same run on the same disk: write(512 B)+fdatasync calls per second, and the CPU each
+# took. The services also run in-process (no HTTP) at both concurrencies, and one client alone
+# shows what an order costs when nothing shares a sync (its floor: syncs × CPU per raw sync).
 #
 # usage: saga-bench.sh BIN_DIR STATE_ROOT [ORDERS] [CONCURRENCY] [RATE] [SECONDS] [WIDE]
 # Prints one row per run; every run stops by itself. WIDE (default 256) is a second closed loop
@@ -53,7 +55,8 @@ EOF
 
 counting=no
 if can_count_syncs; then counting=yes; fi
-baseline=$(raw_syncs_per_second)
+read -r baseline sync_cpu_us <<< "$(raw_syncs)"
+last_syncs=n/a
 
 printf '%-44s %9s %9s %14s %14s %9s %9s %7s\n' "saga (release sagad, fsync always, work_ms 0)" \
   "orders/s" "×raw" "c→term p50/99" "create p50/99" "cpu ms/o" "syncs/o" "rss MB"
@@ -66,11 +69,13 @@ row() {
   printf '%-44s %9s %9s %14s %14s %9s %9s %7s\n' "$name" "$per_second" "$ratio" "$t50/$t99 ms" \
     "$c50/$c99 ms" "$cpu" "$syncs" "$rss"
   [ "$finished" = "$done" ] || echo "  note: $((done - finished)) of $done orders did not finish (see statuses in sagactl bench)"
+  last_syncs=$syncs
 }
 
 # The services in one process, no HTTP: orders/s, CPU per order and peak RSS from the benchmark
 # itself, syncs from perf around it.
 in_process_row() {
+  local orders=$1 concurrency=$2
   local command=("$bin/SagaBenchmark" --dir "$run_dir" --orders "$orders" --concurrency "$concurrency" --porcelain)
   local result syncs="n/a"
   if [ "$counting" = yes ]; then
@@ -85,7 +90,8 @@ in_process_row() {
     "$(python3 -c "print(f'{$per_second / $baseline:.2f}')")" "-" "-" "$cpu" "$syncs" "$rss"
 }
 
-in_process_row
+in_process_row "$orders" "$concurrency"
+in_process_row "$((orders * 4))" "$wide"
 start_daemon
 row "socket, closed loop c$concurrency, $orders orders" --orders "$orders" --concurrency "$concurrency"
 stop_daemon
@@ -95,5 +101,15 @@ stop_daemon
 start_daemon
 row "socket, open loop $rate/s for ${seconds}s" --rate "$rate" --duration "$seconds"
 stop_daemon
-echo "baseline: $baseline write+fdatasync/s on $(df --output=source "$root" | tail -1); ×raw = orders/s ÷ that"
+# One client: nothing shares a sync, so every hop's commit pays a whole durable write.
+start_daemon
+row "socket, closed loop c1, $((orders / 10)) orders" --orders "$((orders / 10))" --concurrency 1
+stop_daemon
+# Its floor: every sync it made, priced as a raw write+fdatasync and as a bare SQLite commit
+# shaped like the placement (both measured now, on this disk).
+read -r _ commit_cpu_us <<< "$(python3 "$(dirname "$0")/sqlite-commit-cpu.py" "$run_dir")"
+if [ "$last_syncs" != n/a ]; then
+  python3 -c "print(f'  c1 floor: $last_syncs syncs/order × $sync_cpu_us µs (raw write+fdatasync) = {$last_syncs * $sync_cpu_us / 1000:.2f} ms; × $commit_cpu_us µs (SQLite commit like a placement) = {$last_syncs * $commit_cpu_us / 1000:.2f} ms')"
+fi
+echo "baseline: $baseline write+fdatasync/s ($sync_cpu_us µs of CPU each) on $(df --output=source "$root" | tail -1); ×raw = orders/s ÷ that"
 [ "$counting" = yes ] || echo "syncs/o: n/a (perf cannot read syscall tracepoints here: install linux-perf, run as root)"
