@@ -211,3 +211,63 @@ check_watchdog_restart_keeps_socket() {
     [ -n "$failures" ] && DETAIL+="; others: $(sort <<<"$failures" | uniq -c | sed 's/^ *//' | paste -sd'|')"
     [ "$why" -ge 1 ] && [ "$total" -gt 0 ] && [ "$answered" = "$total" ]
 }
+
+# systemd/cluster.conf opens the sandbox to TCP (a Kafka cluster's brokers): with it, sagad
+# set to a broker address in the container's network connects there; without it, the same
+# sagad cannot (its private network has nothing at that address). The broker is a bare TCP
+# listener that records each connection: sagad does not get far, but it had to reach it.
+# Leaves sagad stopped, without either drop-in.
+check_cluster_dropin_reaches_brokers() {
+    local dir=/etc/systemd/system/sagad.service.d port=19092 seen=/run/sagad-test-broker.log listener
+    ns rm -f "$seen"
+    ns mkdir -p "$dir"
+    ns sh -c "printf '[Service]\nEnvironment=SAGAD_LOG_BACKEND=kafka SAGAD_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$port\n' > $dir/test-broker.conf"
+    ns_t 120 python3 -c "
+import os, socket
+open('$seen.pid', 'w').write(str(os.getpid()))
+server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(('127.0.0.1', $port)); server.listen(16)
+while True:
+    connection, _ = server.accept()
+    with open('$seen', 'a') as log: log.write('connected\\n')
+    connection.close()
+" > /dev/null 2>&1 &
+    listener=$!
+    BACKGROUND+=("$listener")
+    wait_until 10 ns python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" \
+        || { DETAIL="the test broker did not listen"; return 1; }
+    ns rm -f "$seen"
+    # Without the cluster drop-in: sagad tries the broker (its journal names it) and nothing
+    # reaches the listener.
+    local cursor before tried
+    cursor=$(journal_cursor)
+    ns systemctl daemon-reload
+    ns systemctl restart --no-block sagad.service
+    sleep 5
+    before=$(ns sh -c "cat $seen 2>/dev/null | wc -l")
+    tried=$(ns journalctl -q --no-pager -o cat --after-cursor="$cursor" -u "$UNIT" | grep -c "127.0.0.1:$port")
+    ns systemctl stop sagad.service 2> /dev/null
+    DETAIL="without cluster.conf: $before connection(s), journal lines naming the broker: $tried"
+    # With it: the listener hears from sagad, and the unit shows the opened sandbox.
+    ns install -m 0644 "$ROOT/systemd/cluster.conf" "$dir/cluster.conf"
+    ns systemctl daemon-reload
+    local verify t=$EPOCHREALTIME reached=no
+    # The drop-in applies to the unit wherever its fragment is; units it wants that this
+    # container does not have are not faults.
+    verify=$(ns_t 30 systemd-analyze verify --man=no "$(prop FragmentPath)" 2>&1 \
+        | grep -v 'kafka.service\|postgresql.service' || true)
+    ns systemctl restart --no-block sagad.service
+    wait_until 20 ns test -s "$seen" && reached="yes after $(elapsed "$t")s"
+    local network families deny after
+    network=$(prop PrivateNetwork) families=$(prop RestrictAddressFamilies) deny=$(prop IPAddressDeny) after=$(prop After)
+    ns systemctl stop sagad.service 2> /dev/null
+    ns rm -f "$dir/cluster.conf" "$dir/test-broker.conf"
+    ns systemctl daemon-reload
+    # The listener runs in the container's namespaces, not below its systemd: stop it here.
+    ns sh -c "kill \$(cat $seen.pid)"
+    wait "$listener" 2> /dev/null
+    DETAIL+="; with it: reached the broker: $reached, PrivateNetwork=$network, families '$families', IPAddressDeny='$deny'"
+    [ -n "$verify" ] && DETAIL+="; verify: $(head -n 2 <<<"$verify" | paste -sd'|')"
+    [ "$before" = 0 ] && [ "$tried" -ge 1 ] && [[ "$reached" == yes* ]] && [ "$network" = no ] \
+        && [[ "$families" == *AF_INET* ]] && [ -z "$deny" ] && [[ "$after" == *kafka.service* ]] && [ -z "$verify" ]
+}

@@ -205,4 +205,5 @@ run_check restart_resumes_in_flight_orders
 run_check journal_keeps_priorities
 run_check watchdog_restart_keeps_socket
 run_check live_install_and_uninstall
+run_check cluster_dropin_reaches_brokers
 finish
