@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "ServiceStorePostgres",
             dependencies: [
-                "MessageLog",
+                "MessageLog", "SagaMessaging",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

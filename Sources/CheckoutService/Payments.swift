@@ -1,12 +1,12 @@
-import GRDB
 import SagaMessaging
 
 /// Checkout's saga steps, applied inside the consumer's transaction: debit on
 /// `order_pending`, refund once on `order_failed` / `order_canceled`, and a tombstone when a
 /// cancel arrives before the order, so that the payment is then skipped. Every balance change
-/// is journaled in `payment_movements` within the same transaction.
+/// is journaled in `payment_movements` within the same transaction. Written once for SQLite and
+/// PostgreSQL (`SQLSession`): the statements keep to what both dialects share.
 enum Payments {
-    static func apply(_ event: SagaEvent, in db: Database) throws {
+    static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         switch event.type {
         case .orderPending: try pay(event, in: db)
         case .orderFailed, .orderCanceled: try refund(event, in: db)
@@ -14,7 +14,7 @@ enum Payments {
         }
     }
 
-    private static func pay(_ event: SagaEvent, in db: Database) throws {
+    private static func pay<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let orderID = event.orderID
         // Canceled before payment (never charge), or already paid or refused: one lookup for both.
         let settled = try db.firstRow(
@@ -65,8 +65,9 @@ enum Payments {
 
     /// Records a balance change in `payment_movements`, in the transaction that made it; the
     /// table's key refuses a second charge or a second refund of one order.
-    private static func journal(_ kind: PaymentMovement.Kind, orderID: String, account: String, amount: Int64,
-                                in db: Database) throws {
+    private static func journal<Session: SQLSession>(
+        _ kind: PaymentMovement.Kind, orderID: String, account: String, amount: Int64, in db: Session
+    ) throws {
         try db.run("INSERT INTO payment_movements (order_id, kind, account_id, amount_cents, at) VALUES (?, ?, ?, ?, ?)") {
             $0.bind(orderID)
             $0.bind(kind.rawValue)
@@ -76,26 +77,31 @@ enum Payments {
         }
     }
 
-    private static func refund(_ event: SagaEvent, in db: Database) throws {
+    private static func refund<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let orderID = event.orderID
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT account_id, amount_cents, status FROM checkouts WHERE order_id = ?"), arguments: [orderID])
+        guard let (account, amount, status) = try db.firstRow(
+            "SELECT account_id, amount_cents, status FROM checkouts WHERE order_id = ?", bind: { $0.bind(orderID) },
+            read: { (try $0.text(0), $0.int64(1), try $0.text(2)) })
         else {
             if event.type == .orderCanceled {
-                try db.executeCached(
-                    "INSERT OR IGNORE INTO cancel_tombstones (order_id, at) VALUES (?, ?)",
-                    arguments: [orderID, nowMillis()])
+                try db.run("INSERT OR IGNORE INTO cancel_tombstones (order_id, at) VALUES (?, ?)") {
+                    $0.bind(orderID)
+                    $0.bind(nowMillis())
+                }
             }
             return
         }
-        guard row["status"] as String == CheckoutStatus.successful.rawValue else { return }
-        let account: String = row["account_id"]
-        let amount: Int64 = row["amount_cents"]
-        try db.executeCached(
-            "UPDATE checkouts SET status = 'refunded', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'successful'",
-            arguments: [event.type == .orderCanceled ? "order canceled" : "order failed", nowMillis(), orderID])
+        guard status == CheckoutStatus.successful.rawValue else { return }
+        try db.run("UPDATE checkouts SET status = 'refunded', reason = ?, updated_at = ? WHERE order_id = ? AND status = 'successful'") {
+            $0.bind(event.type == .orderCanceled ? "order canceled" : "order failed")
+            $0.bind(nowMillis())
+            $0.bind(orderID)
+        }
         guard db.changesCount == 1 else { return }
-        try db.executeCached("UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amount, account])
+        try db.run("UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?") {
+            $0.bind(amount)
+            $0.bind(account)
+        }
         try journal(.refund, orderID: orderID, account: account, amount: amount, in: db)
         try Outbox.enqueue(SagaEvent(
             type: .checkoutRefunded, orderID: orderID, accountID: account, amountCents: amount,

@@ -13,7 +13,7 @@ extension Database {
     /// Runs `sql` once, with the parameters `bind` sets in order.
     /// - Throws: a `DatabaseError` when the statement cannot be prepared, a parameter is left
     ///   unbound, or SQLite fails it (a constraint, a full disk).
-    public func run(_ sql: String, bind: (inout StatementBinder) throws -> Void = { _ in }) throws {
+    public func run(_ sql: String, bind: (inout StatementBinder) throws -> Void) throws {
         let statement = try DirectStatement(sql: sql, in: self, bind: bind)
         defer { statement.reset() }
         while try statement.step() {}
@@ -22,27 +22,17 @@ extension Database {
     /// The first row `sql` returns, read by `read`; nil when there is none.
     /// - Throws: as `run`, or what `read` throws.
     public func firstRow<Value>(
-        _ sql: String, bind: (inout StatementBinder) throws -> Void = { _ in }, read: (ColumnReader) throws -> Value
+        _ sql: String, bind: (inout StatementBinder) throws -> Void, read: (ColumnReader) throws -> Value
     ) throws -> Value? {
         let statement = try DirectStatement(sql: sql, in: self, bind: bind)
         defer { statement.reset() }
         return try statement.step() ? read(statement.columns) : nil
     }
 
-    /// Every row `sql` returns, each read by `read`.
-    /// - Throws: as `run`, or what `read` throws.
-    public func allRows<Value>(
-        _ sql: String, bind: (inout StatementBinder) throws -> Void = { _ in }, read: (ColumnReader) throws -> Value
-    ) throws -> [Value] {
-        var values: [Value] = []
-        try eachRow(sql, bind: bind) { values.append(try read($0)) }
-        return values
-    }
-
     /// Hands every row `sql` returns to `body`, in order.
     /// - Throws: as `run`, or what `body` throws.
     public func eachRow(
-        _ sql: String, bind: (inout StatementBinder) throws -> Void = { _ in }, body: (ColumnReader) throws -> Void
+        _ sql: String, bind: (inout StatementBinder) throws -> Void, body: (ColumnReader) throws -> Void
     ) throws {
         let statement = try DirectStatement(sql: sql, in: self, bind: bind)
         defer { statement.reset() }
@@ -64,8 +54,6 @@ public struct StatementBinder {
         record(sqlite3_bind_int64(handle, index, value), at: index)
     }
 
-    public mutating func bind(_ value: Int) { bind(Int64(value)) }
-
     public mutating func bind(_ value: String) {
         let (handle, index) = (handle, advance())
         var text = value
@@ -77,14 +65,6 @@ public struct StatementBinder {
             }
         }
         record(code, at: index)
-    }
-
-    public mutating func bind(_ value: String?) {
-        if let value { bind(value) } else { bindNull() }
-    }
-
-    public mutating func bind(_ value: Int64?) {
-        if let value { bind(value) } else { bindNull() }
     }
 
     public mutating func bind(_ bytes: [UInt8]) {
@@ -120,10 +100,6 @@ public struct ColumnReader {
 
     /// The column as an integer (0 for NULL, as SQLite converts it).
     public func int64(_ column: CInt) -> Int64 { sqlite3_column_int64(handle, column) }
-
-    public func int(_ column: CInt) -> Int { Int(sqlite3_column_int64(handle, column)) }
-
-    public func optionalInt64(_ column: CInt) -> Int64? { isNull(column) ? nil : int64(column) }
 
     /// The column as text.
     /// - Throws: a `DatabaseError` when it is NULL: a schema the code does not expect.

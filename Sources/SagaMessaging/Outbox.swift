@@ -36,8 +36,9 @@ public enum Outbox {
     }
 
     /// Queues `event` inside the caller's transaction, encoded once: the payload is the log
-    /// record's value, which the relay appends without decoding it.
-    public static func enqueue(_ event: SagaEvent, in db: Database) throws {
+    /// record's value, which the relay appends without decoding it. The same statement on
+    /// SQLite and PostgreSQL (whose outbox numbers rows with BIGSERIAL).
+    public static func enqueue<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let payload = EventCodec.value(for: event)
         try db.run(
             "INSERT INTO outbox (event_id, topic, record_key, payload, created_at, traceparent) VALUES (?, ?, ?, ?, ?, ?)"

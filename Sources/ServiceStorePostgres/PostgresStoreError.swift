@@ -10,6 +10,14 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     case relayLockNotHeld(schema: String)
     /// A LISTEN connection closed (server restart, network): notifications since are lost.
     case listenerConnectionLost(channel: String)
+    /// A service's statement uses SQLite SQL that has no PostgreSQL translation.
+    case unsupportedSQL(String, reason: String)
+    /// A statement bound another number of parameters than it has.
+    case parameterCount(sql: String, bound: Int, expected: Int)
+    /// The server refused a statement (a constraint, a lost connection): its message and SQLSTATE.
+    case statementFailed(sql: String, reason: String, sqlState: String?)
+    /// A column did not hold what the statement's reader asked for.
+    case unexpectedColumn(sql: String, column: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +31,14 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
             "the outbox relay of \(schema) does not hold its relay lock: call acquire() first"
         case .listenerConnectionLost(let channel):
             "the connection listening on \(channel) closed: listen again and re-read what you wait on"
+        case .unsupportedSQL(let sql, let reason):
+            "statement has no PostgreSQL translation (\(reason)): \(sql)"
+        case .parameterCount(let sql, let bound, let expected):
+            "\(bound) parameters bound, the statement has \(expected): \(sql)"
+        case .statementFailed(let sql, let reason, let state):
+            "PostgreSQL refused a statement: \(reason)\(state.map { " [SQLSTATE \($0)]" } ?? ""): \(sql)"
+        case .unexpectedColumn(let sql, let column, let reason):
+            "column \(column) \(reason): \(sql)"
         }
     }
 

@@ -1,0 +1,186 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import SagaMessaging
+
+/// One service's statements on PostgreSQL, through a connection of its own whose
+/// `search_path` is the service's schema: the `SQLSession` the saga steps written for SQLite
+/// run on unchanged (their SQL translated by `PostgresDialect`, once per statement text).
+///
+/// Its calls block until the server answers, like SQLite's: use it from a thread of its own
+/// (a `ServiceThread`, as the services' SQLite commits are), never from Swift's cooperative pool
+/// or a NIO event loop (NIO refuses to wait there). Not for concurrent use.
+public final class PostgresSession: SQLSession {
+    public typealias Binder = PostgresStatementBinder
+    public typealias Columns = PostgresColumns
+
+    let connection: PostgresConnection
+    private let logger: Logger
+    private var translations: [String: PostgresDialect.Translation] = [:]
+    public private(set) var changesCount = 0
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// A session on a new connection of `store`'s, in `schema`'s tables (migrated beforehand).
+    public static func open(_ store: PostgresStore, schema: PostgresServiceSchema, logger: Logger) async throws -> PostgresSession {
+        let connection = try await store.openConnection()
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema.name)"), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return PostgresSession(connection: connection, logger: logger)
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// - Throws: what `body` throws, or `PostgresStoreError.statementFailed` when the commit fails.
+    public func transaction<Value>(_ body: (PostgresSession) throws -> Value) throws -> Value {
+        try run("BEGIN")
+        let value: Value
+        do {
+            value = try body(self)
+        } catch {
+            try? run("ROLLBACK")
+            throw error
+        }
+        try run("COMMIT")
+        return value
+    }
+
+    public func run(_ sql: String, bind: (inout PostgresStatementBinder) throws -> Void) throws {
+        _ = try execute(sql, bind: bind)
+    }
+
+    public func firstRow<Value>(
+        _ sql: String, bind: (inout PostgresStatementBinder) throws -> Void, read: (PostgresColumns) throws -> Value
+    ) throws -> Value? {
+        guard let row = try execute(sql, bind: bind).first else { return nil }
+        return try PostgresColumns.reading(row, sql: sql, with: read)
+    }
+
+    public func eachRow(
+        _ sql: String, bind: (inout PostgresStatementBinder) throws -> Void, body: (PostgresColumns) throws -> Void
+    ) throws {
+        for row in try execute(sql, bind: bind) { try PostgresColumns.reading(row, sql: sql, with: body) }
+    }
+
+    private func execute(_ sql: String, bind: (inout PostgresStatementBinder) throws -> Void) throws -> [PostgresRow] {
+        let translation: PostgresDialect.Translation
+        if let known = translations[sql] {
+            translation = known
+        } else {
+            translation = try PostgresDialect.translate(sql)
+            translations[sql] = translation
+        }
+        var binder = PostgresStatementBinder()
+        try bind(&binder)
+        guard binder.count == translation.parameterCount else {
+            throw PostgresStoreError.parameterCount(sql: sql, bound: binder.count, expected: translation.parameterCount)
+        }
+        changesCount = 0
+        let result: PostgresQueryResult
+        do {
+            result = try connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binder.bindings), logger: logger).wait()
+        } catch {
+            throw PostgresStoreError.statementFailed(
+                sql: sql, reason: PostgresStoreError.serverMessage(error), sqlState: (error as? PSQLError)?.serverInfo?[.sqlState])
+        }
+        changesCount = result.metadata.rows ?? 0
+        return result.rows
+    }
+}
+
+/// Sets a PostgreSQL statement's parameters in order (`$1`, `$2`, …).
+public struct PostgresStatementBinder: SQLBinder {
+    var bindings = PostgresBindings()
+    var count = 0
+
+    public mutating func bind(_ value: Int64) { bindings.append(value); count += 1 }
+    public mutating func bind(_ value: String) { bindings.append(value); count += 1 }
+    public mutating func bind(_ bytes: [UInt8]) { bindings.append(ByteBuffer(bytes: bytes)); count += 1 }
+    public mutating func bindNull() { bindings.appendNull(); count += 1 }
+}
+
+/// A PostgreSQL row's columns by position. A column that cannot be read as asked (not text,
+/// not a number or a boolean) fails the statement after the reader returns.
+public struct PostgresColumns: SQLColumns {
+    private final class Failure {
+        var error: PostgresStoreError?
+    }
+
+    private let row: PostgresRandomAccessRow
+    private let sql: String
+    private let failure: Failure
+
+    static func reading<Value>(_ row: PostgresRow, sql: String, with read: (PostgresColumns) throws -> Value) throws -> Value {
+        let columns = PostgresColumns(row: row.makeRandomAccess(), sql: sql, failure: Failure())
+        let value = try read(columns)
+        if let error = columns.failure.error { throw error }
+        return value
+    }
+
+    private init(row: PostgresRandomAccessRow, sql: String, failure: Failure) {
+        self.row = row
+        self.sql = sql
+        self.failure = failure
+    }
+
+    private func cell(_ column: CInt) -> PostgresCell? {
+        guard column >= 0, Int(column) < row.count else {
+            fail(column, "does not exist (the row has \(row.count))")
+            return nil
+        }
+        return row[Int(column)]
+    }
+
+    private func fail(_ column: CInt, _ reason: String) {
+        if failure.error == nil { failure.error = .unexpectedColumn(sql: sql, column: Int(column), reason: reason) }
+    }
+
+    public func isNull(_ column: CInt) -> Bool { cell(column)?.bytes == nil }
+
+    public func int64(_ column: CInt) -> Int64 {
+        guard let cell = cell(column), cell.bytes != nil else { return 0 }
+        do {
+            if cell.dataType == .bool { return try cell.decode(Bool.self) ? 1 : 0 }
+            return try cell.decode(Int64.self)
+        } catch {
+            fail(column, "is \(cell.dataType), not an integer")
+            return 0
+        }
+    }
+
+    public func text(_ column: CInt) throws -> String {
+        guard let text = optionalText(column) else {
+            throw PostgresStoreError.unexpectedColumn(sql: sql, column: Int(column), reason: "is NULL")
+        }
+        return text
+    }
+
+    public func optionalText(_ column: CInt) -> String? {
+        guard let cell = cell(column), cell.bytes != nil else { return nil }
+        do {
+            return try cell.decode(String.self)
+        } catch {
+            fail(column, "is \(cell.dataType), not text")
+            return nil
+        }
+    }
+
+    public func bytes(_ column: CInt) -> [UInt8] {
+        guard let cell = cell(column), let bytes = cell.bytes else { return [] }
+        guard cell.dataType == .bytea else {
+            fail(column, "is \(cell.dataType), not bytes")
+            return []
+        }
+        return Array(bytes.readableBytesView)
+    }
+}
