@@ -67,6 +67,12 @@ public struct StatementBinder {
         record(code, at: index)
     }
 
+    // The conveniences of `SQLBinder`, here too so that calls on this concrete binder (every
+    // SQLite statement of the services) are direct rather than through the protocol.
+    public mutating func bind(_ value: Int) { bind(Int64(value)) }
+    public mutating func bind(_ value: String?) { if let value { bind(value) } else { bindNull() } }
+    public mutating func bind(_ value: Int64?) { if let value { bind(value) } else { bindNull() } }
+
     public mutating func bind(_ bytes: [UInt8]) {
         let (handle, index) = (handle, advance())
         let code = bytes.withUnsafeBytes { raw in
@@ -100,6 +106,10 @@ public struct ColumnReader {
 
     /// The column as an integer (0 for NULL, as SQLite converts it).
     public func int64(_ column: CInt) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    public func int(_ column: CInt) -> Int { Int(sqlite3_column_int64(handle, column)) }
+
+    public func optionalInt64(_ column: CInt) -> Int64? { isNull(column) ? nil : int64(column) }
 
     /// The column as text.
     /// - Throws: a `DatabaseError` when it is NULL: a schema the code does not expect.

@@ -38,6 +38,7 @@ public enum Outbox {
     /// Queues `event` inside the caller's transaction, encoded once: the payload is the log
     /// record's value, which the relay appends without decoding it. The same statement on
     /// SQLite and PostgreSQL (whose outbox numbers rows with BIGSERIAL).
+    @inlinable
     public static func enqueue<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let payload = EventCodec.value(for: event)
         try db.run(
