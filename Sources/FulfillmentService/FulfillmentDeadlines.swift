@@ -49,7 +49,9 @@ enum FulfillmentOutcome {
     /// Marks the fulfillment of `orderID` successful (`failedBecause` nil) or failed, and sends
     /// `fulfill_successful` or `fulfill_failed`; false, with nothing sent, when it was no longer
     /// pending (the other of worker and deadline came first).
-    static func record(_ orderID: String, failedBecause reason: String?, at now: Int64, in db: Database) throws -> Bool {
+    static func record<Session: SQLSession>(
+        _ orderID: String, failedBecause reason: String?, at now: Int64, in db: Session
+    ) throws -> Bool {
         // RETURNING hands back the order's trace context in the same statement.
         guard let traceparent = try db.firstRow(
             """

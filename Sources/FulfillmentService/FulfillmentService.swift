@@ -74,7 +74,10 @@ public actor FulfillmentService: SagaParticipant {
 
     // MARK: Events
 
-    static func apply(_ event: SagaEvent, in db: Database) throws {
+    /// Fulfillment's saga step, inside the consumer's transaction: a pending fulfillment for an
+    /// order gone processing (once), a notification for an order that settled. Written once
+    /// for SQLite and PostgreSQL (`SQLSession`).
+    static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let now = nowMillis()
         switch event.type {
         case .orderProcessing:

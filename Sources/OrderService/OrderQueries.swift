@@ -1,7 +1,7 @@
-import GRDB
 import SagaMessaging
 
-/// Reads of orders.sqlite, shared by the service's queries and its transactions.
+/// Reads of the order service's tables, shared by its queries and its transactions; written
+/// once for SQLite and PostgreSQL (`SQLSession`).
 enum OrderQueries {
     /// Rows are read by column position (a lookup by name lowercases the name every time),
     /// each view query selecting these columns first, in this order.
@@ -13,7 +13,7 @@ enum OrderQueries {
         FROM orders o LEFT JOIN order_status_history h ON h.order_id = o.id WHERE o.id = ? ORDER BY h.seq
         """
 
-    static func order(_ id: String, withHistory: Bool, in db: Database) throws -> OrderView? {
+    static func order<Session: SQLSession>(_ id: String, withHistory: Bool, in db: Session) throws -> OrderView? {
         guard withHistory else {
             return try db.firstRow("SELECT \(viewColumns) FROM orders WHERE id = ?", bind: { $0.bind(id) }, read: view(of:))
         }
@@ -34,12 +34,12 @@ enum OrderQueries {
     }
 
     /// The trace context order `id` was placed in (nil for orders from before it was kept).
-    static func trace(of id: String, in db: Database) throws -> TraceContext? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT traceparent FROM orders WHERE id = ?"), arguments: [id])
+    static func trace<Session: SQLSession>(of id: String, in db: Session) throws -> TraceContext? {
+        try db.firstRow("SELECT traceparent FROM orders WHERE id = ?", bind: { $0.bind(id) }, read: { $0.optionalText(0) })?
             .flatMap(TraceContext.init(header:))
     }
 
-    static func list(status: OrderStatus?, limit: Int, after: String?, in db: Database) throws -> [OrderView] {
+    static func list<Session: SQLSession>(status: OrderStatus?, limit: Int, after: String?, in db: Session) throws -> [OrderView] {
         var conditions: [String] = []
         if status != nil { conditions.append("status = ?") }
         if after != nil { conditions.append("id > ?") }
@@ -63,28 +63,28 @@ enum OrderQueries {
         }
     }
 
-    static func statusCounts(in db: Database) throws -> [OrderStatus: Int] {
+    static func statusCounts<Session: SQLSession>(in db: Session) throws -> [OrderStatus: Int] {
         var counts: [OrderStatus: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
-            if let status = OrderStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+        try db.eachRow("SELECT status, COUNT(*) FROM orders GROUP BY status") { columns in
+            if let status = OrderStatus(rawValue: try columns.text(0)) { counts[status] = columns.int(1) }
         }
         return counts
     }
 
     /// For each in-flight status that has orders, when its longest-waiting order entered it
     /// (milliseconds since the epoch; `updated_at` changes only with the status).
-    static func oldestInFlight(in db: Database) throws -> [OrderStatus: Int64] {
+    static func oldestInFlight<Session: SQLSession>(in db: Session) throws -> [OrderStatus: Int64] {
         var oldest: [OrderStatus: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT status, MIN(updated_at) AS since FROM orders WHERE status IN ('created', 'processing') GROUP BY status
-            """) {
-            if let status = OrderStatus(rawValue: row["status"]) { oldest[status] = row["since"] }
+        try db.eachRow(
+            "SELECT status, MIN(updated_at) FROM orders WHERE status IN ('created', 'processing') GROUP BY status"
+        ) { columns in
+            if let status = OrderStatus(rawValue: try columns.text(0)) { oldest[status] = columns.int64(1) }
         }
         return oldest
     }
 
     /// The view of a row whose first columns are `viewColumns`.
-    private static func view(of columns: ColumnReader) throws -> OrderView {
+    private static func view<Columns: SQLColumns>(of columns: Columns) throws -> OrderView {
         OrderView(
             id: try columns.text(0), status: OrderStatus(rawValue: try columns.text(1)) ?? .created,
             amountCents: columns.int64(2), accountID: try columns.text(3), createdAtMillis: columns.int64(4),

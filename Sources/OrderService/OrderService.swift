@@ -70,47 +70,10 @@ public actor OrderService: SagaParticipant {
         let id = SortableID.make()
         let unchanged = changes.version(of: id)
         let trace = trace ?? TraceContext.newTrace()
-        let outcome: (OrderView, replayed: Bool) = try await host.writer.write { db in
-            if let key = idempotencyKey,
-               let (orderID, firstFingerprint) = try db.firstRow(
-                   "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", bind: { $0.bind(key) },
-                   read: { (try $0.text(0), try $0.text(1)) }) {
-                guard firstFingerprint == fingerprint else { throw OrderError.idempotencyKeyReused(key) }
-                return (try OrderQueries.order(orderID, withHistory: false, in: db)!, true)
-            }
-            let inFlight = try db.firstRow("SELECT value FROM order_counts WHERE name = 'in_flight'", read: { $0.int(0) }) ?? 0
-            if inFlight >= limit {
-                Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", "overloaded")]).increment()
-                throw OrderError.overloaded(inFlight: inFlight, limit: limit)
-            }
-            let now = nowMillis()
-            try db.run(
-                """
-                INSERT INTO orders (id, account_id, amount_cents, status, created_at, updated_at, traceparent)
-                VALUES (?, ?, ?, 'created', ?, ?, ?)
-                """
-            ) {
-                $0.bind(id)
-                $0.bind(account)
-                $0.bind(amount)
-                $0.bind(now)
-                $0.bind(now)
-                $0.bind(trace.header)
-            }
-            try OrderTransitions.recordHistory(id, status: .created, reason: Self.placedReason, at: now, in: db)
-            if let key = idempotencyKey {
-                try db.run("INSERT INTO idempotency_keys (key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?)") {
-                    $0.bind(key)
-                    $0.bind(id)
-                    $0.bind(fingerprint)
-                    $0.bind(now)
-                }
-            }
-            try Outbox.enqueue(SagaEvent(
-                type: .orderPending, orderID: id, accountID: account, amountCents: amount, trace: trace.child()), in: db)
-            return (OrderView(id: id, status: .created, amountCents: amount, accountID: account,
-                              createdAtMillis: now, updatedAtMillis: now, history: nil), false)
-        }
+        let placement = OrderPlacement(
+            id: id, accountID: account, amountCents: amount, idempotencyKey: idempotencyKey, fingerprint: fingerprint,
+            maxInFlight: limit, trace: trace)
+        let outcome = try await host.writer.write { db in try placement.insert(in: db) }
         Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
             .increment()
         if !outcome.replayed {

@@ -1,14 +1,16 @@
-import GRDB
 import Metrics
 import SagaMessaging
 
 /// Status changes of orders, each a conditional update (`… WHERE status = ?`) so that a late,
 /// duplicate or racing event never overwrites a status it did not expect. Runs inside the
 /// caller's transaction; the events a change causes go to the outbox in the same transaction,
-/// in the trace of the event that caused them (each with a span of its own).
+/// in the trace of the event that caused them (each with a span of its own). Written once for
+/// SQLite and PostgreSQL (`SQLSession`).
 enum OrderTransitions {
     /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
-    static func move(_ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Database) throws -> Bool {
+    static func move<Session: SQLSession>(
+        _ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Session
+    ) throws -> Bool {
         let now = nowMillis()
         // RETURNING hands back the creation time the settle histogram needs in the same statement.
         guard let createdAt = try db.firstRow(
@@ -34,14 +36,16 @@ enum OrderTransitions {
     /// The cancel step: `created → canceled` and `order_canceled` to the outbox (checkout then
     /// refunds a payment it took, or leaves a tombstone); false when the order was not `created`.
     /// A request and the payment deadline both cancel through here.
-    static func cancel(_ orderID: String, reason: String, in db: Database) throws -> Bool {
+    static func cancel<Session: SQLSession>(_ orderID: String, reason: String, in db: Session) throws -> Bool {
         guard try move(orderID, from: .created, to: .canceled, reason: reason, in: db) else { return false }
         let trace = try OrderQueries.trace(of: orderID, in: db)?.child()
         try Outbox.enqueue(SagaEvent(type: .orderCanceled, orderID: orderID, reason: reason, trace: trace), in: db)
         return true
     }
 
-    static func recordHistory(_ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Database) throws {
+    static func recordHistory<Session: SQLSession>(
+        _ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Session
+    ) throws {
         try db.run("INSERT INTO order_status_history (order_id, status, at, reason) VALUES (?, ?, ?, ?)") {
             $0.bind(orderID)
             $0.bind(status.rawValue)
@@ -50,13 +54,13 @@ enum OrderTransitions {
         }
     }
 
-    static func status(of orderID: String, in db: Database) throws -> OrderStatus? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM orders WHERE id = ?"), arguments: [orderID])
+    static func status<Session: SQLSession>(of orderID: String, in db: Session) throws -> OrderStatus? {
+        try db.firstRow("SELECT status FROM orders WHERE id = ?", bind: { $0.bind(orderID) }, read: { try $0.text(0) })
             .flatMap(OrderStatus.init(rawValue:))
     }
 
     /// Applies one saga event addressed to the order service.
-    static func apply(_ event: SagaEvent, in db: Database) throws {
+    static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let id = event.orderID
         switch event.type {
         case .checkoutSuccessful:
