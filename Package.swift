@@ -194,7 +194,8 @@ let package = Package(
         .testTarget(
             name: "ServiceStorePostgresTests",
             dependencies: [
-                "ServiceStorePostgres", "MessageLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                "ServiceStorePostgres", "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService",
+                "FulfillmentService",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,17 +10,21 @@ import Synchronization
 /// batch may share its commit with other writes), and commits the offsets only after that
 /// transaction. A batch that fails is retried record by record with backoff; a record that
 /// keeps failing, or cannot be decoded at all, goes to its dead-letter topic (`DeadLetterQueue`) and processing continues.
-public final class EventConsumer: Sendable {
+///
+/// Generic over where the batches commit (`ServiceWriter`): SQLite's `GroupCommit`
+/// (`EventConsumer`), or a PostgreSQL writer, with the same saga steps as handler.
+public typealias EventConsumer = ServiceConsumer<GroupCommit>
+
+public final class ServiceConsumer<Writer: ServiceWriter>: Sendable {
     /// Applies one event inside the caller's transaction. Throwing rolls the transaction back.
-    public typealias Handler = @Sendable (SagaEvent, Database) throws -> Void
+    public typealias Handler = @Sendable (SagaEvent, Writer.Session) throws -> Void
 
     public let service: String
     public let group: String
     public let types: [SagaEventType]
     private let log: any MessageLog
     private let deadLetters: DeadLetterQueue
-    private let database: DatabasePool
-    private let writer: GroupCommit
+    private let writer: Writer
     private let retry: RetryPolicy
     /// The storage fault being waited out, if any (see ``StorageFault``).
     private let fault = Mutex<String?>(nil)
@@ -39,9 +43,9 @@ public final class EventConsumer: Sendable {
     private let metrics: [SagaEventType: (handled: Counter, latency: Timer)]
 
     public init(
-        service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, database: DatabasePool,
-        writer: GroupCommit? = nil, retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256,
-        commitInterval: Duration = EventConsumer.commitInterval, logger: Logger,
+        service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, writer: Writer,
+        retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256,
+        commitInterval: Duration = ConsumerTiming.commitInterval, logger: Logger,
         handler: @escaping Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
     ) {
         self.service = service
@@ -49,8 +53,7 @@ public final class EventConsumer: Sendable {
         self.types = types
         self.log = log
         deadLetters = DeadLetterQueue(log: log, logger: logger)
-        self.database = database
-        self.writer = writer ?? GroupCommit(database: database)
+        self.writer = writer
         self.retry = retry
         self.batchSize = batchSize
         self.commitInterval = commitInterval
@@ -94,7 +97,7 @@ public final class EventConsumer: Sendable {
         }
         var lastPurge = ContinuousClock.now
         while !Task.isCancelled && !pause.isPaused {
-            if ContinuousClock.now - lastPurge > Self.inboxPurgeInterval {
+            if ContinuousClock.now - lastPurge > ConsumerTiming.inboxPurgeInterval {
                 lastPurge = ContinuousClock.now
                 await purgeInbox()
             }
@@ -126,18 +129,12 @@ public final class EventConsumer: Sendable {
         }
     }
 
-    /// How long applied events may wait for their offsets to be committed while more arrive
-    /// (see `UncommittedProgress`): as long as the offset journals wait for their sync.
-    public static let commitInterval: Duration = .milliseconds(100)
-
-    /// Inbox entries older than this are forgotten: far beyond any redelivery (a restart, a
-    /// rebalance, a relay retry replays at most minutes of events).
-    static let inboxHorizonMillis: Int64 = 7 * 24 * 3600 * 1000
-    static let inboxPurgeInterval: Duration = .seconds(600)
+    /// See `ConsumerTiming.commitInterval`.
+    public static var commitInterval: Duration { ConsumerTiming.commitInterval }
 
     private func purgeInbox() async {
         do {
-            try await database.write { db in try Inbox.purge(olderThan: Self.inboxHorizonMillis, in: db) }
+            try await writer.write { db in try Inbox.purge(olderThan: ConsumerTiming.inboxHorizonMillis, in: db) }
         } catch {
             logger.warning("inbox purge failed", metadata: ["group": "\(group)", "error": "\(error)"])
         }
@@ -218,7 +215,7 @@ public final class EventConsumer: Sendable {
                 return .applied(took ? [event] : [])
             } catch {
                 if Task.isCancelled { return .interrupted }
-                if StorageFault.isTransient(error) {
+                if writer.isTransient(error) {
                     fault.withLock { $0 = "\(error)" }
                     if faultLogged.map({ ContinuousClock.now - $0 > .seconds(30) }) ?? true {
                         faultLogged = .now
@@ -261,6 +258,33 @@ public final class EventConsumer: Sendable {
             handled.increment()
             latency.recordMilliseconds(max(0, now - event.occurredAtMillis))
         }
+    }
+}
+
+/// The timings every `ServiceConsumer` shares (a generic class keeps no stored statics).
+public enum ConsumerTiming {
+    /// How long applied events may wait for their offsets to be committed while more arrive
+    /// (see `UncommittedProgress`): as long as the offset journals wait for their sync.
+    public static let commitInterval: Duration = .milliseconds(100)
+
+    /// Inbox entries older than this are forgotten: far beyond any redelivery (a restart, a
+    /// rebalance, a relay retry replays at most minutes of events).
+    static let inboxHorizonMillis: Int64 = 7 * 24 * 3600 * 1000
+    static let inboxPurgeInterval: Duration = .seconds(600)
+}
+
+extension ServiceConsumer where Writer == GroupCommit {
+    /// A consumer committing through `writer`, or a group commit of its own on `database`.
+    public convenience init(
+        service: String, group: String, types: [SagaEventType], log: any MessageLog & MessageLogAdmin, database: DatabasePool,
+        writer: GroupCommit? = nil, retry: RetryPolicy = RetryPolicy(), batchSize: Int = 256,
+        commitInterval: Duration = ConsumerTiming.commitInterval, logger: Logger,
+        handler: @escaping Handler, afterCommit: @escaping @Sendable ([SagaEvent]) -> Void = { _ in }
+    ) {
+        self.init(
+            service: service, group: group, types: types, log: log, writer: writer ?? GroupCommit(database: database),
+            retry: retry, batchSize: batchSize, commitInterval: commitInterval, logger: logger, handler: handler,
+            afterCommit: afterCommit)
     }
 }
 

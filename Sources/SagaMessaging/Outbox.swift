@@ -88,7 +88,8 @@ public enum Inbox {
 
     /// Records `event`, read from `record`, as applied; returns false when it already was
     /// (skip the effect).
-    public static func markProcessed(_ event: SagaEvent, from record: LogRecord, in db: Database) throws -> Bool {
+    @inlinable
+    public static func markProcessed<Session: SQLSession>(_ event: SagaEvent, from record: LogRecord, in db: Session) throws -> Bool {
         try db.run(
             """
             INSERT OR IGNORE INTO inbox (event_id, topic, processed_at, order_id, log_partition, log_offset, occurred_at, traceparent)
@@ -124,8 +125,8 @@ public enum Inbox {
     }
 
     /// Forgets ids older than `horizonMillis`: redeliveries never arrive that late.
-    public static func purge(olderThan horizonMillis: Int64, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM inbox WHERE processed_at < ?", arguments: [nowMillis() - horizonMillis])
+    public static func purge<Session: SQLSession>(olderThan horizonMillis: Int64, in db: Session) throws {
+        try db.run("DELETE FROM inbox WHERE processed_at < ?") { $0.bind(nowMillis() - horizonMillis) }
     }
 }
 

@@ -80,6 +80,31 @@ extension SQLColumns {
     public func optionalInt64(_ column: CInt) -> Int64? { isNull(column) ? nil : int64(column) }
 }
 
+/// Where a service's writes commit, one transaction each (or several sharing one, as SQLite's
+/// `GroupCommit` does): what its consumer applies event batches through, on either store.
+public protocol ServiceWriter: Sendable {
+    associatedtype Session: SQLSession
+
+    /// Runs `body` in a transaction and commits it; `durable: false` may let the commit return
+    /// before it reaches the disk (for writes that are safe to lose, such as relay deletes).
+    func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (Session) throws -> T) async throws -> T
+
+    /// Whether `error` is the store's passing trouble (a full disk, a lost connection), to be
+    /// waited out, rather than the fault of what was being written.
+    func isTransient(_ error: any Error) -> Bool
+}
+
+extension ServiceWriter {
+    /// A durable `write`.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        try await write(durable: true, body)
+    }
+}
+
+extension GroupCommit: ServiceWriter {
+    public func isTransient(_ error: any Error) -> Bool { StorageFault.isTransient(error) }
+}
+
 extension Database: SQLSession {}
 extension StatementBinder: SQLBinder {}
 extension ColumnReader: SQLColumns {}

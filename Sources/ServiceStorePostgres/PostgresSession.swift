@@ -9,40 +9,63 @@ import SagaMessaging
 ///
 /// Its calls block until the server answers, like SQLite's: use it from a thread of its own
 /// (a `ServiceThread`, as the services' SQLite commits are), never from Swift's cooperative pool
-/// or a NIO event loop (NIO refuses to wait there). Not for concurrent use.
+/// or a NIO event loop (NIO refuses to wait there). Not for concurrent use. A transaction that
+/// finds the connection closed (the server restarted, the network dropped it) connects again.
 public final class PostgresSession: SQLSession {
     public typealias Binder = PostgresStatementBinder
     public typealias Columns = PostgresColumns
 
-    let connection: PostgresConnection
+    private(set) var connection: PostgresConnection
+    private let configuration: PostgresConnection.Configuration
+    private let schema: PostgresServiceSchema
     private let logger: Logger
     private var translations: [String: PostgresDialect.Translation] = [:]
     public private(set) var changesCount = 0
 
-    init(connection: PostgresConnection, logger: Logger) {
+    private init(connection: PostgresConnection, configuration: PostgresConnection.Configuration,
+                 schema: PostgresServiceSchema, logger: Logger) {
         self.connection = connection
+        self.configuration = configuration
+        self.schema = schema
         self.logger = logger
     }
 
-    /// A session on a new connection of `store`'s, in `schema`'s tables (migrated beforehand).
+    /// A session on a new connection to `store`'s database, in `schema`'s tables (migrated
+    /// beforehand).
     public static func open(_ store: PostgresStore, schema: PostgresServiceSchema, logger: Logger) async throws -> PostgresSession {
-        let connection = try await store.openConnection()
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema.name)"), logger: logger)
-        } catch {
-            try? await connection.close()
-            throw error
+        let configuration = try store.endpoint.connectionConfiguration()
+        let connection = try await connect(configuration, schema: schema, logger: logger).get()
+        return PostgresSession(connection: connection, configuration: configuration, schema: schema, logger: logger)
+    }
+
+    private static func connect(
+        _ configuration: PostgresConnection.Configuration, schema: PostgresServiceSchema, logger: Logger
+    ) -> EventLoopFuture<PostgresConnection> {
+        PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0, logger: logger
+        ).flatMap { connection in
+            connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema.name)"), logger: logger)
+                .map { _ in connection }
+                .flatMapError { error in connection.close().flatMapThrowing { throw error } }
         }
-        return PostgresSession(connection: connection, logger: logger)
     }
 
     public func close() async {
-        try? await connection.close()
+        try? await connection.close().get()
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    /// - Throws: what `body` throws, or `PostgresStoreError.statementFailed` when the commit fails.
+    /// - Throws: what `body` throws, or `PostgresStoreError.statementFailed` when the server
+    ///   cannot be reached or refuses the commit.
     public func transaction<Value>(_ body: (PostgresSession) throws -> Value) throws -> Value {
+        if connection.isClosed {
+            do {
+                connection = try Self.connect(configuration, schema: schema, logger: logger).wait()
+            } catch {
+                throw PostgresStoreError.statementFailed(
+                    sql: "(connect)", reason: PostgresStoreError.serverMessage(error), sqlState: nil)
+            }
+        }
         try run("BEGIN")
         let value: Value
         do {
