@@ -159,7 +159,7 @@ public actor OutboxRelay {
     /// key and headers from its columns. Rows from before the record key was stored are decoded
     /// and encoded again.
     /// - Throws: a decoding error when such an old row's payload is no event.
-    static func record(topic: String, eventID: String, key: String?, payload: [UInt8], traceparent: String?) throws
+    public static func record(topic: String, eventID: String, key: String?, payload: [UInt8], traceparent: String?) throws
         -> ProducerRecord
     {
         guard let key, let type = SagaEventType(rawValue: topic) else {

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import MessageLog
+import PostgresNIO
+import SagaLog
+import Testing
+
+@testable import CheckoutService
+@testable import FulfillmentService
+@testable import OrderService
+@testable import SagaMessaging
+@testable import ServiceStorePostgres
+
+/// The saga's three services on PostgreSQL (the server `SAGAD_POSTGRES_URL` names) as two
+/// instances would run them: each with its own hosts (writers, relays, consumers), sharing one
+/// database and one log, whose consumer groups split the partitions between them. Orders are
+/// placed through both; then one instance stops and the other carries on alone. Every order
+/// settles, no order is charged twice, and the money adds up.
+@Suite(.enabled(if: postgresURL != nil, "needs SAGAD_POSTGRES_URL (make test-cluster starts a server)"))
+struct PostgresSagaInstancesTests {
+    /// One instance: the three services' hosts and their running task.
+    private struct Instance {
+        let order: PostgresServiceHost
+        let checkout: PostgresServiceHost
+        let fulfillment: PostgresServiceHost
+        let running: Task<Void, Never>
+
+        static func start(store: PostgresStore, log: SagaLog, failing: Set<String>) async throws -> Instance {
+            let order = try await PostgresServiceHost(
+                name: "order", store: store, schema: .orders, consumes: OrderService.consumedEvents, log: log, logger: testLogger,
+                handler: { event, db in try OrderTransitions.apply(event, in: db) })
+            let checkout = try await PostgresServiceHost(
+                name: "checkout", store: store, schema: .checkout, consumes: CheckoutService.consumedEvents, log: log,
+                logger: testLogger, handler: { event, db in try Payments.apply(event, in: db) })
+            // Fulfillment's work takes no time here: a pending fulfillment's outcome is written
+            // right after the batch that created it (those in `failing` fail).
+            let box = HostBox()
+            let fulfillment = try await PostgresServiceHost(
+                name: "fulfillment", store: store, schema: .fulfillment, consumes: FulfillmentService.consumedEvents, log: log,
+                logger: testLogger, handler: { event, db in try FulfillmentService.apply(event, in: db) },
+                afterCommit: { events in
+                    let started = events.filter { $0.type == .orderProcessing }.map(\.orderID)
+                    guard !started.isEmpty, let host = box.host else { return }
+                    Task {
+                        _ = try? await host.write { db in
+                            for id in started {
+                                _ = try FulfillmentOutcome.record(
+                                    id, failedBecause: failing.contains(id) ? "fulfillment failed" : nil, at: nowMillis(), in: db)
+                            }
+                        }
+                    }
+                })
+            box.host = fulfillment
+            let running = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for host in [order, checkout, fulfillment] { group.addTask { await host.run() } }
+                }
+            }
+            return Instance(order: order, checkout: checkout, fulfillment: fulfillment, running: running)
+        }
+
+        func stop() async {
+            running.cancel()
+            await running.value
+            for host in [order, checkout, fulfillment] { await host.close() }
+        }
+
+        func place(_ id: String, cents: Int64) async throws {
+            let placement = OrderPlacement(
+                id: id, accountID: "alice", amountCents: cents, idempotencyKey: nil, fingerprint: "\(cents)|alice",
+                maxInFlight: 10_000, trace: TraceContext.newTrace())
+            _ = try await order.write { db in try placement.insert(in: db) }
+        }
+    }
+
+    private final class HostBox: @unchecked Sendable {
+        var host: PostgresServiceHost?
+    }
+
+    @Test func twoInstancesSettleEveryOrderAndOneCarriesOnAlone() async throws {
+        let directory = NSTemporaryDirectory() + "pg-instances-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = LogConfiguration()
+        configuration.durability = .never
+        let log = try SagaLog.open(directory: directory, configuration: configuration, logger: testLogger)
+        defer { try? log.close() }
+        for type in SagaEventType.allCases {
+            try log.ensureTopic(type.topic, partitions: 4)
+            try log.ensureTopic(type.deadLetterTopic, partitions: 1)
+        }
+
+        try await withFreshStore { _, store in
+            // Every tenth order's fulfillment fails: it is refunded.
+            let failing = Set((1...60).filter { $0 % 10 == 0 }.map { "o\($0)" })
+            let first = try await Instance.start(store: store, log: log, failing: failing)
+            let second = try await Instance.start(store: store, log: log, failing: failing)
+            try await first.checkout.write { db in
+                try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('alice', 1000000)")
+                try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('alice', 1000000, 0)")
+            }
+            for n in 1...40 { try await (n % 2 == 0 ? first : second).place("o\(n)", cents: Int64(n) * 100) }
+            #expect(try await settled(40, in: store), "the first 40 orders settle with both instances running")
+            await second.stop()
+            for n in 41...60 { try await first.place("o\(n)", cents: Int64(n) * 100) }
+            let allSettled = try await settled(60, in: store)
+            await first.stop()
+
+            #expect(allSettled, "all 60 settle after the second instance stopped")
+            let statuses = try await rows("SELECT status || ' ' || COUNT(*) FROM orders.orders GROUP BY status ORDER BY status", store)
+            #expect(statuses == ["finished 54", "refunded 6"])
+            let charges = try await rows(
+                "SELECT kind || ' ' || COUNT(*) || ' ' || SUM(amount_cents) FROM checkout.payment_movements GROUP BY kind ORDER BY kind",
+                store)
+            let refunded = failing.map { Int64($0.dropFirst())! * 100 }.reduce(0, +)
+            #expect(charges == ["charge 60 \((1...60).reduce(0) { $0 + Int64($1) * 100 })", "refund 6 \(refunded)"])
+            let balance = try await rows("SELECT balance_cents::text FROM checkout.accounts WHERE id = 'alice'", store)
+            #expect(balance == ["\(1_000_000 - (1...60).reduce(0) { $0 + Int64($1) * 100 } + refunded)"])
+        }
+    }
+
+    /// Waits up to 30 s until `count` orders are settled (finished, or refunded).
+    private func settled(_ count: Int, in store: PostgresStore) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let done = try await rows("SELECT COUNT(*)::text FROM orders.orders WHERE status IN ('finished', 'refunded')", store)
+            if done == ["\(count)"] { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    private func rows(_ sql: String, _ store: PostgresStore) async throws -> [String] {
+        try await strings(sql, on: store.client)
+    }
+}
