@@ -15,14 +15,8 @@ import Testing
 @Suite(.enabled(if: postgresURL != nil, "needs SAGAD_POSTGRES_URL (make test-cluster starts a server)"))
 struct PostgresConsumerTests {
     @Test func checkoutConsumesIntoPostgreSQLOncePerEventAndCommitsItsOffsets() async throws {
-        let directory = NSTemporaryDirectory() + "pg-consumer-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = LogConfiguration()
-        configuration.durability = .never
-        let log = try SagaLog.open(directory: directory, configuration: configuration, logger: testLogger)
-        defer { try? log.close() }
-        try log.createTopic(SagaEventType.orderPending.topic, partitions: 2)
-        try log.createTopic(SagaEventType.orderPending.topic + ".dlq", partitions: 1)
+        let (log, directory) = try temporarySagaLog(partitions: 2)
+        defer { close(log, removing: directory) }
 
         try await withFreshStore { _, store in
             _ = try await PostgresMigrator(.checkout).migrate(on: store.client, logger: testLogger)

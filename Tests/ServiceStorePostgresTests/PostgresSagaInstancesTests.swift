@@ -78,16 +78,8 @@ struct PostgresSagaInstancesTests {
     }
 
     @Test func twoInstancesSettleEveryOrderAndOneCarriesOnAlone() async throws {
-        let directory = NSTemporaryDirectory() + "pg-instances-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = LogConfiguration()
-        configuration.durability = .never
-        let log = try SagaLog.open(directory: directory, configuration: configuration, logger: testLogger)
-        defer { try? log.close() }
-        for type in SagaEventType.allCases {
-            try log.ensureTopic(type.topic, partitions: 4)
-            try log.ensureTopic(type.deadLetterTopic, partitions: 1)
-        }
+        let (log, directory) = try temporarySagaLog(partitions: 4)
+        defer { close(log, removing: directory) }
 
         try await withFreshStore { _, store in
             // Every tenth order's fulfillment fails: it is refunded.

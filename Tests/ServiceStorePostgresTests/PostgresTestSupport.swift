@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import MessageLog
 import PostgresNIO
+import SagaLog
+import SagaMessaging
 import Synchronization
 
 @testable import ServiceStorePostgres
@@ -123,4 +125,24 @@ func enqueue(_ rows: [PostgresOutbox.Row], schema: PostgresServiceSchema, store:
             try await PostgresOutbox.enqueue(row, schema: schema, createdAtMillis: 1, on: connection, logger: testLogger)
         }
     }
+}
+
+/// An embedded log in a new temporary directory with every saga topic (`partitions` each) and
+/// its dead-letter topic; not synced (a test's log need not survive a power loss).
+func temporarySagaLog(partitions: Int) throws -> (SagaLog, directory: String) {
+    let directory = NSTemporaryDirectory() + "pg-saga-log-\(UUID().uuidString)"
+    var configuration = LogConfiguration()
+    configuration.durability = .never
+    let log = try SagaLog.open(directory: directory, configuration: configuration, logger: testLogger)
+    for type in SagaEventType.allCases {
+        try log.ensureTopic(type.topic, partitions: partitions)
+        try log.ensureTopic(type.deadLetterTopic, partitions: 1)
+    }
+    return (log, directory)
+}
+
+/// Closes a log from ``temporarySagaLog(partitions:)`` and removes its directory.
+func close(_ log: SagaLog, removing directory: String) {
+    try? log.close()
+    try? FileManager.default.removeItem(atPath: directory)
 }
