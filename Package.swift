@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "ServiceStorePostgresTests",
             dependencies: [
-                "ServiceStorePostgres", "MessageLog", "SagaLog", "SagaMessaging", "OrderService", "CheckoutService",
+                "ServiceStorePostgres", "MessageLog", "SagaLog", "KafkaLog", "SagaMessaging", "OrderService", "CheckoutService",
                 "FulfillmentService",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

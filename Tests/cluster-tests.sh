@@ -3,8 +3,10 @@
 #
 # The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db, a test
 # double: Tests/kafka-emulator.sh), on a free loopback port, on the already built tests; then
-# the system test that runs the real sagad with log.backend kafka on it (KafkaBackendTests). The
-# emulator is stopped when this ends, however it ends, and stops by itself after 600 s anyway.
+# the system test that runs the real sagad with log.backend kafka on it (KafkaBackendTests);
+# then the saga's services on Kafka and PostgreSQL together, two instances sharing both
+# (PostgresSagaInstancesTests, with a private PostgreSQL: Tests/postgres-server.sh). The
+# servers are stopped when this ends, however it ends, and stop by themselves after 600 s anyway.
 # Without PyPI (the emulator cannot be installed) it says so and skips, exit 0. Ends with a
 # `kafka: ` summary line.
 set -uo pipefail
@@ -36,8 +38,38 @@ if [ "$status" -eq 0 ]; then
     system=$(grep -hoE "Test run with [0-9]+ tests?" "$dir/system.txt" | tail -n 1 | awk '{print $4}')
     ran=$(( ${ran:-0} + ${system:-0} ))
 fi
+# The services on Kafka and PostgreSQL: a private server beside the emulator.
+with_postgres=""
 if [ "$status" -eq 0 ]; then
-    say "kafka: ${ran:-0} tests passed against the emulator on 127.0.0.1:$port (sagad with log.backend kafka among them)"
+    Tests/postgres-server.sh install
+    case $? in
+    0)
+        pg_dir=$(mktemp -d /tmp/sagad-postgres.XXXXXX)
+        # shellcheck disable=SC2064 # expanded now: both directories are known and fixed
+        trap "Tests/kafka-emulator.sh stop '$dir'; Tests/postgres-server.sh stop '$pg_dir'" EXIT
+        pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        if Tests/postgres-server.sh start "$pg_dir" "$pg_port" 600; then
+            SAGAD_KAFKA_BOOTSTRAP="127.0.0.1:$port" SAGAD_POSTGRES_URL=$(cat "$pg_dir/url") \
+                Tests/run-with-deadline.sh 300 "$dir/instances.txt" \
+                "$swift" test --skip-build --filter 'ServiceStorePostgresTests.PostgresSagaInstancesTests'
+            status=$?
+            cat "$dir/instances.txt" >> "$output"
+            if grep -q "needs SAGAD_" "$dir/instances.txt"; then
+                echo "the Kafka and PostgreSQL instances test did not see both servers"; status=1
+            fi
+            instances=$(grep -hoE "Test run with [0-9]+ tests?" "$dir/instances.txt" | tail -n 1 | awk '{print $4}')
+            ran=$(( ${ran:-0} + ${instances:-0} ))
+            with_postgres=", services on Kafka and PostgreSQL among them"
+        else
+            echo "PostgreSQL did not start:"; tail -20 "$pg_dir/server.log" 2>/dev/null; status=1
+        fi
+        ;;
+    2) with_postgres="; the PostgreSQL part skipped: postgresql cannot be installed here" ;;
+    *) echo "cannot install PostgreSQL"; status=1 ;;
+    esac
+fi
+if [ "$status" -eq 0 ]; then
+    say "kafka: ${ran:-0} tests passed against the emulator on 127.0.0.1:$port (sagad with log.backend kafka$with_postgres)"
 else
     say "kafka: failed (status $status) against the emulator on 127.0.0.1:$port; its log:"
     tail -20 "$dir/log"

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaLog
 import Logging
 import MessageLog
 import PostgresNIO
@@ -15,7 +16,9 @@ import Testing
 /// instances would run them: each with its own hosts (writers, relays, consumers), sharing one
 /// database and one log, whose consumer groups split the partitions between them. Orders are
 /// placed through both; then one instance stops and the other carries on alone. Every order
-/// settles, no order is charged twice, and the money adds up.
+/// settles, no order is charged twice, and the money adds up. On the embedded log, and on
+/// Kafka (the broker `SAGAD_KAFKA_BOOTSTRAP` names: `make test-cluster` starts the emulator
+/// and a PostgreSQL server for it).
 @Suite(.enabled(if: postgresURL != nil, "needs SAGAD_POSTGRES_URL (make test-cluster starts a server)"))
 struct PostgresSagaInstancesTests {
     /// One instance: the three services' hosts and their running task.
@@ -25,7 +28,7 @@ struct PostgresSagaInstancesTests {
         let fulfillment: PostgresServiceHost
         let running: Task<Void, Never>
 
-        static func start(store: PostgresStore, log: SagaLog, failing: Set<String>) async throws -> Instance {
+        static func start(store: PostgresStore, log: any MessageLog & MessageLogAdmin, failing: Set<String>) async throws -> Instance {
             let order = try await PostgresServiceHost(
                 name: "order", store: store, schema: .orders, consumes: OrderService.consumedEvents, log: log, logger: testLogger,
                 handler: { event, db in try OrderTransitions.apply(event, in: db) })
@@ -77,15 +80,36 @@ struct PostgresSagaInstancesTests {
         var host: PostgresServiceHost?
     }
 
-    @Test func twoInstancesSettleEveryOrderAndOneCarriesOnAlone() async throws {
+    @Test func twoInstancesOnTheEmbeddedLogSettleEveryOrderAndOneCarriesOnAlone() async throws {
         let (log, directory) = try temporarySagaLog(partitions: 4)
         defer { close(log, removing: directory) }
+        try await twoInstancesSettleEveryOrderAndOneCarriesOnAlone(first: log, second: log)
+    }
 
+    @Test(.enabled(if: kafkaBootstrap != nil, "needs SAGAD_KAFKA_BOOTSTRAP (make test-cluster starts the emulator)"))
+    func twoInstancesOnKafkaSettleEveryOrderAndOneCarriesOnAlone() async throws {
+        // Each instance a client of its own, in one namespace: one cluster, two members per group.
+        let namespace = "pg-saga.\(UUID().uuidString.prefix(8))."
+        let configuration = KafkaConfiguration(
+            bootstrapServers: kafkaBootstrap ?? "", namespace: namespace,
+            properties: ["heartbeat.interval.ms": "300", "log_level": "3"])
+        let (first, second) = (try KafkaLog(configuration: configuration), try KafkaLog(configuration: configuration))
+        defer { try? first.close(); try? second.close() }
+        for type in SagaEventType.allCases {
+            try first.ensureTopic(type.topic, partitions: 4)
+            try first.ensureTopic(type.deadLetterTopic, partitions: 1)
+        }
+        try await twoInstancesSettleEveryOrderAndOneCarriesOnAlone(first: first, second: second)
+    }
+
+    private func twoInstancesSettleEveryOrderAndOneCarriesOnAlone(
+        first firstLog: any MessageLog & MessageLogAdmin, second secondLog: any MessageLog & MessageLogAdmin
+    ) async throws {
         try await withFreshStore { _, store in
             // Every tenth order's fulfillment fails: it is refunded.
             let failing = Set((1...60).filter { $0 % 10 == 0 }.map { "o\($0)" })
-            let first = try await Instance.start(store: store, log: log, failing: failing)
-            let second = try await Instance.start(store: store, log: log, failing: failing)
+            let first = try await Instance.start(store: store, log: firstLog, failing: failing)
+            let second = try await Instance.start(store: store, log: secondLog, failing: failing)
             try await first.checkout.write { db in
                 try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('alice', 1000000)")
                 try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('alice', 1000000, 0)")

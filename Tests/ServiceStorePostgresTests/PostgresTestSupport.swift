@@ -12,6 +12,9 @@ import Synchronization
 /// (Tests/postgres-tests.sh starts a private one and sets it).
 let postgresURL = ProcessInfo.processInfo.environment["SAGAD_POSTGRES_URL"]
 
+/// The Kafka broker the tests that also need one use (Tests/cluster-tests.sh starts the emulator).
+let kafkaBootstrap = ProcessInfo.processInfo.environment["SAGAD_KAFKA_BOOTSTRAP"]
+
 /// Warnings and errors only: the migrator's and relay's info lines would drown the test output.
 let testLogger = {
     var logger = Logger(label: "service-store-postgres-tests")
