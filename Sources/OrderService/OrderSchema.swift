@@ -67,5 +67,10 @@ extension ServiceSchema {
             BEGIN UPDATE order_counts SET value = value - 1 WHERE name = 'in_flight'; END
             """,
         ]),
+        // On PostgreSQL, every history entry (each change of an order's view) notifies every
+        // sagad instance sharing the database, for the long polls waiting on the order there.
+        // One process owns a SQLite database and tells its own waiters after each commit:
+        // nothing to add here, but the step keeps the two stores' migrations the same.
+        .sql("announce order changes", []),
     ])
 }

@@ -63,5 +63,23 @@ extension PostgresServiceSchema {
             FOR EACH ROW EXECUTE FUNCTION count_orders_in_flight()
             """,
         ]),
+        // Every history entry is a change of the order's view (placed, moved, a note on a
+        // canceled order): it notifies `order_changed` with the order's id, in the writing
+        // transaction, so every instance's long polls hear of it at commit and never on a
+        // rollback, whichever code wrote it (the saga's steps are the same SQL on SQLite).
+        Step("announce order changes", [
+            """
+            CREATE FUNCTION announce_order_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('\(OrderChangeNotification.channel)', NEW.order_id);
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER order_changed AFTER INSERT ON order_status_history
+            FOR EACH ROW EXECUTE FUNCTION announce_order_change()
+            """,
+        ]),
     ])
 }

@@ -1,6 +1,8 @@
 import PostgresNIO
+import SagaMessaging
 import Testing
 
+@testable import OrderService
 @testable import ServiceStorePostgres
 
 /// LISTEN/NOTIFY for order changes against the real server `SAGAD_POSTGRES_URL` names.
@@ -75,6 +77,42 @@ struct OrderChangeListenerTests {
                 #expect(error as? PostgresStoreError == .listenerConnectionLost(channel: "order_changed"))
             }
             await listener.close()
+        }
+    }
+}
+
+/// The order service's steps, run on PostgreSQL, notify every listener of the orders they
+/// change, at commit: the schema's trigger does it, not the steps.
+@Suite(.enabled(if: postgresURL != nil, "needs SAGAD_POSTGRES_URL (make test-cluster starts a server)"))
+struct OrderStepNotificationTests {
+    @Test func placingAndMovingAnOrderNotifyAtCommitAndARollbackDoesNot() async throws {
+        try await withFreshStore { _, store in
+            _ = try await PostgresMigrator(.orders).migrate(on: store.client, logger: testLogger)
+            let writer = try await PostgresWriter(store: store, schema: .orders, threadName: "pg-notify", logger: testLogger)
+            let listener = try await OrderChangeListener.start(store: store, logger: testLogger)
+            var heard = listener.orderIDs.makeAsyncIterator()
+            func placement(_ id: String) -> OrderPlacement {
+                OrderPlacement(id: id, accountID: "a", amountCents: 100, idempotencyKey: nil, fingerprint: "100|a",
+                               maxInFlight: 100, trace: TraceContext.newTrace())
+            }
+            let first = placement("first"), second = placement("second")
+            _ = try await writer.write { db in try first.insert(in: db) }
+            #expect(try await heard.next() == "first")
+            struct Rollback: Error {}
+            await #expect(throws: Rollback.self) {
+                try await writer.write { db in
+                    _ = try second.insert(in: db)
+                    throw Rollback()
+                }
+            }
+            let moved = try await writer.write { db in
+                try OrderTransitions.move("first", from: .created, to: .processing, reason: "payment captured", in: db)
+            }
+            #expect(moved)
+            // The rolled-back placement was never announced: the move is the next thing heard.
+            #expect(try await heard.next() == "first")
+            await listener.close()
+            await writer.close()
         }
     }
 }
