@@ -64,6 +64,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The saga's three services with their state in PostgreSQL, one instance of several
+        // sharing a database and a log: the hosts wired with the same saga steps as on SQLite.
+        .target(
+            name: "SagaPostgres",
+            dependencies: [
+                "ServiceStorePostgres", "MessageLog", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SagaMessaging",
             dependencies: [
@@ -194,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "ServiceStorePostgresTests",
             dependencies: [
-                "ServiceStorePostgres", "MessageLog", "SagaLog", "KafkaLog", "SagaMessaging", "OrderService", "CheckoutService",
+                "ServiceStorePostgres", "SagaPostgres", "MessageLog", "SagaLog", "KafkaLog", "SagaMessaging", "OrderService", "CheckoutService",
                 "FulfillmentService",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -5,8 +5,8 @@ import SagaMessaging
 /// cancel arrives before the order, so that the payment is then skipped. Every balance change
 /// is journaled in `payment_movements` within the same transaction. Written once for SQLite and
 /// PostgreSQL (`SQLSession`): the statements keep to what both dialects share.
-enum Payments {
-    static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
+public enum Payments {
+    public static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         switch event.type {
         case .orderPending: try pay(event, in: db)
         case .orderFailed, .orderCanceled: try refund(event, in: db)

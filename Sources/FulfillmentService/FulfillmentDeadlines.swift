@@ -45,11 +45,11 @@ enum FulfillmentDeadlines {
 
 /// How a fulfillment ends, by its worker or by its deadline: one conditional update of a row
 /// still `pending`, and its event (with the order's trace) in the same transaction.
-enum FulfillmentOutcome {
+public enum FulfillmentOutcome {
     /// Marks the fulfillment of `orderID` successful (`failedBecause` nil) or failed, and sends
     /// `fulfill_successful` or `fulfill_failed`; false, with nothing sent, when it was no longer
     /// pending (the other of worker and deadline came first).
-    static func record<Session: SQLSession>(
+    public static func record<Session: SQLSession>(
         _ orderID: String, failedBecause reason: String?, at now: Int64, in db: Session
     ) throws -> Bool {
         // RETURNING hands back the order's trace context in the same statement.

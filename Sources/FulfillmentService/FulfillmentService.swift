@@ -77,7 +77,7 @@ public actor FulfillmentService: SagaParticipant {
     /// Fulfillment's saga step, inside the consumer's transaction: a pending fulfillment for an
     /// order gone processing (once), a notification for an order that settled. Written once
     /// for SQLite and PostgreSQL (`SQLSession`).
-    static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
+    public static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let now = nowMillis()
         switch event.type {
         case .orderProcessing:

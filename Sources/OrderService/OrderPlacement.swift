@@ -5,19 +5,30 @@ import SagaMessaging
 /// returns the first order, a full house (`order.max_in_flight`) refuses, and otherwise the
 /// order, its first history entry, its key and `order_pending` in the outbox are written
 /// together. Written once for SQLite and PostgreSQL (`SQLSession`).
-struct OrderPlacement: Sendable {
-    var id: String
-    var accountID: String
-    var amountCents: Int64
-    var idempotencyKey: String?
+public struct OrderPlacement: Sendable {
+    public var id: String
+    public var accountID: String
+    public var amountCents: Int64
+    public var idempotencyKey: String?
     /// What the key was first used for: the same key with another fingerprint is refused.
-    var fingerprint: String
-    var maxInFlight: Int
-    var trace: TraceContext
+    public var fingerprint: String
+    public var maxInFlight: Int
+    public var trace: TraceContext
+
+    public init(id: String, accountID: String, amountCents: Int64, idempotencyKey: String?, fingerprint: String,
+                maxInFlight: Int, trace: TraceContext) {
+        self.id = id
+        self.accountID = accountID
+        self.amountCents = amountCents
+        self.idempotencyKey = idempotencyKey
+        self.fingerprint = fingerprint
+        self.maxInFlight = maxInFlight
+        self.trace = trace
+    }
 
     /// Writes the order, or finds the one its key placed first (`replayed`).
     /// - Throws: `OrderError.idempotencyKeyReused`, `OrderError.overloaded`, or the store's error.
-    func insert<Session: SQLSession>(in db: Session) throws -> (order: OrderView, replayed: Bool) {
+    public func insert<Session: SQLSession>(in db: Session) throws -> (order: OrderView, replayed: Bool) {
         if let key = idempotencyKey,
            let (orderID, firstFingerprint) = try db.firstRow(
                "SELECT order_id, fingerprint FROM idempotency_keys WHERE key = ?", bind: { $0.bind(key) },

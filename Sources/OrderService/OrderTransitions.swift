@@ -6,7 +6,7 @@ import SagaMessaging
 /// caller's transaction; the events a change causes go to the outbox in the same transaction,
 /// in the trace of the event that caused them (each with a span of its own). Written once for
 /// SQLite and PostgreSQL (`SQLSession`).
-enum OrderTransitions {
+public enum OrderTransitions {
     /// Moves `orderID` from `from` to `to`; false when the order was not in `from`.
     static func move<Session: SQLSession>(
         _ orderID: String, from: OrderStatus, to: OrderStatus, reason: String?, in db: Session
@@ -60,7 +60,7 @@ enum OrderTransitions {
     }
 
     /// Applies one saga event addressed to the order service.
-    static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
+    public static func apply<Session: SQLSession>(_ event: SagaEvent, in db: Session) throws {
         let id = event.orderID
         switch event.type {
         case .checkoutSuccessful:

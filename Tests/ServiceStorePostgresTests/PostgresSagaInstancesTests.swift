@@ -6,10 +6,8 @@ import PostgresNIO
 import SagaLog
 import Testing
 
-@testable import CheckoutService
-@testable import FulfillmentService
-@testable import OrderService
 @testable import SagaMessaging
+import SagaPostgres
 @testable import ServiceStorePostgres
 
 /// The saga's three services on PostgreSQL (the server `SAGAD_POSTGRES_URL` names) as two
@@ -21,63 +19,25 @@ import Testing
 /// and a PostgreSQL server for it).
 @Suite(.enabled(if: postgresURL != nil, "needs SAGAD_POSTGRES_URL (make test-cluster starts a server)"))
 struct PostgresSagaInstancesTests {
-    /// One instance: the three services' hosts and their running task.
+    /// One instance and its running task.
     private struct Instance {
-        let order: PostgresServiceHost
-        let checkout: PostgresServiceHost
-        let fulfillment: PostgresServiceHost
+        let saga: PostgresSagaInstance
         let running: Task<Void, Never>
 
         static func start(store: PostgresStore, log: any MessageLog & MessageLogAdmin, failing: Set<String>) async throws -> Instance {
-            let order = try await PostgresServiceHost(
-                name: "order", store: store, schema: .orders, consumes: OrderService.consumedEvents, log: log, logger: testLogger,
-                handler: { event, db in try OrderTransitions.apply(event, in: db) })
-            let checkout = try await PostgresServiceHost(
-                name: "checkout", store: store, schema: .checkout, consumes: CheckoutService.consumedEvents, log: log,
-                logger: testLogger, handler: { event, db in try Payments.apply(event, in: db) })
-            // Fulfillment's work takes no time here: a pending fulfillment's outcome is written
-            // right after the batch that created it (those in `failing` fail).
-            let box = HostBox()
-            let fulfillment = try await PostgresServiceHost(
-                name: "fulfillment", store: store, schema: .fulfillment, consumes: FulfillmentService.consumedEvents, log: log,
-                logger: testLogger, handler: { event, db in try FulfillmentService.apply(event, in: db) },
-                afterCommit: { events in
-                    let started = events.filter { $0.type == .orderProcessing }.map(\.orderID)
-                    guard !started.isEmpty, let host = box.host else { return }
-                    Task {
-                        _ = try? await host.write { db in
-                            for id in started {
-                                _ = try FulfillmentOutcome.record(
-                                    id, failedBecause: failing.contains(id) ? "fulfillment failed" : nil, at: nowMillis(), in: db)
-                            }
-                        }
-                    }
-                })
-            box.host = fulfillment
-            let running = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for host in [order, checkout, fulfillment] { group.addTask { await host.run() } }
-                }
-            }
-            return Instance(order: order, checkout: checkout, fulfillment: fulfillment, running: running)
+            let saga = try await PostgresSagaInstance(store: store, log: log, failing: { failing.contains($0) }, logger: testLogger)
+            return Instance(saga: saga, running: Task { await saga.run() })
         }
 
         func stop() async {
             running.cancel()
             await running.value
-            for host in [order, checkout, fulfillment] { await host.close() }
+            await saga.close()
         }
 
         func place(_ id: String, cents: Int64) async throws {
-            let placement = OrderPlacement(
-                id: id, accountID: "alice", amountCents: cents, idempotencyKey: nil, fingerprint: "\(cents)|alice",
-                maxInFlight: 10_000, trace: TraceContext.newTrace())
-            _ = try await order.write { db in try placement.insert(in: db) }
+            try await saga.place(id: id, accountID: "alice", amountCents: cents)
         }
-    }
-
-    private final class HostBox: @unchecked Sendable {
-        var host: PostgresServiceHost?
     }
 
     @Test func twoInstancesOnTheEmbeddedLogSettleEveryOrderAndOneCarriesOnAlone() async throws {
@@ -110,7 +70,7 @@ struct PostgresSagaInstancesTests {
             let failing = Set((1...60).filter { $0 % 10 == 0 }.map { "o\($0)" })
             let first = try await Instance.start(store: store, log: firstLog, failing: failing)
             let second = try await Instance.start(store: store, log: secondLog, failing: failing)
-            try await first.checkout.write { db in
+            try await first.saga.checkout.write { db in
                 try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('alice', 1000000)")
                 try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('alice', 1000000, 0)")
             }
@@ -131,6 +91,41 @@ struct PostgresSagaInstancesTests {
             #expect(charges == ["charge 60 \((1...60).reduce(0) { $0 + Int64($1) * 100 })", "refund 6 \(refunded)"])
             let balance = try await rows("SELECT balance_cents::text FROM checkout.accounts WHERE id = 'alice'", store)
             #expect(balance == ["\(1_000_000 - (1...60).reduce(0) { $0 + Int64($1) * 100 } + refunded)"])
+        }
+    }
+
+    /// An instance that stops with fulfillments still being worked on leaves them pending; the
+    /// next instance to start works on them, and their orders finish.
+    @Test func fulfillmentsLeftPendingByAStoppedInstanceAreFinishedByTheNext() async throws {
+        let (log, directory) = try temporarySagaLog(partitions: 2)
+        defer { close(log, removing: directory) }
+        try await withFreshStore { _, store in
+            let slow = try await PostgresSagaInstance(store: store, log: log, workDuration: .seconds(60), logger: testLogger)
+            let slowRunning = Task { await slow.run() }
+            try await slow.checkout.write { db in
+                try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('alice', 10000)")
+                try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('alice', 10000, 0)")
+            }
+            for n in 1...5 { try await slow.place(id: "p\(n)", accountID: "alice", amountCents: 100) }
+            let deadline = ContinuousClock.now + .seconds(20)
+            var pending: [String] = []
+            while ContinuousClock.now < deadline {
+                pending = try await rows("SELECT COUNT(*)::text FROM fulfillment.fulfillments WHERE status = 'pending'", store)
+                if pending == ["5"] { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            slowRunning.cancel()
+            await slowRunning.value
+            await slow.close()
+            #expect(pending == ["5"], "the slow instance started all five and finished none")
+
+            let next = try await PostgresSagaInstance(store: store, log: log, logger: testLogger)
+            let nextRunning = Task { await next.run() }
+            let finished = try await settled(5, in: store)
+            nextRunning.cancel()
+            await nextRunning.value
+            await next.close()
+            #expect(finished)
         }
     }
 
