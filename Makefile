@@ -15,7 +15,7 @@ APT_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config librdkafka-dev
 TEST_APT_PACKAGES := prometheus systemd curl gdb python3-venv tmux postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-cluster swift-tests coverage build bench bench-kafka bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
+.PHONY: run test test-cluster swift-tests coverage build bench bench-kafka bench-cluster bench-long soak build-release-bench deps test-deps clean help fuzz-api chaos check-monitoring proto
 
 help:
 	@echo "make run    build and start sagad with state under $(STATE_DIR)"
@@ -25,6 +25,7 @@ help:
 	@echo "make coverage  the unit and system tests, then line coverage per module (gate: $(COVERAGE_MINIMUM)%)"
 	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
 	@echo "make bench-kafka  append throughput of KafkaLog on the Kafka emulator next to SagaLog, same run"
+	@echo "make bench-cluster  the services on PostgreSQL as 1, 2 and 3 instances (Kafka emulator, embedded log)"
 	@echo "make bench-long  1M orders through one daemon: first vs last 100k orders' rate and RSS"
 	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
@@ -193,6 +194,13 @@ bench: build-release-bench
 bench-kafka: deps
 	$(SWIFT) build -c release --product KafkaLogBenchmark
 	Benchmarks/kafka-bench.sh .build/release --appenders $(BENCH_CONCURRENCY)
+
+# The saga's services on PostgreSQL as 1, 2 and 3 instances sharing one database and one log
+# (the Kafka emulator, and the embedded log), against PostgreSQL's commit rate in the same run.
+CLUSTER_ORDERS ?= 1000
+bench-cluster: deps test-deps
+	$(SWIFT) build -c release --product ClusterBenchmark
+	Benchmarks/cluster-bench.sh .build/release $(CLUSTER_ORDERS) 32
 
 # 1M orders through one daemon in chunks of 100k: first vs last chunk's rate and RSS.
 LONG_ORDERS ?= 1000000

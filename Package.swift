@@ -183,6 +183,15 @@ let package = Package(
             path: "Benchmarks/KafkaLogBenchmark"
         ),
         .executableTarget(
+            name: "ClusterBenchmark",
+            dependencies: [
+                "SagaPostgres", "ServiceStorePostgres", "SagaMessaging", "SagaLog", "KafkaLog", "MessageLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ClusterBenchmark"
+        ),
+        .executableTarget(
             name: "SagaBenchmark",
             dependencies: ["SagaDaemon", "SagaLog", "SagaMessaging", "OrderService", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SagaBenchmark"
