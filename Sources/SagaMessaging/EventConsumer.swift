@@ -13,8 +13,6 @@ import Synchronization
 ///
 /// Generic over where the batches commit (`ServiceWriter`): SQLite's `GroupCommit`
 /// (`EventConsumer`), or a PostgreSQL writer, with the same saga steps as handler.
-public typealias EventConsumer = ServiceConsumer<GroupCommit>
-
 public final class ServiceConsumer<Writer: ServiceWriter>: Sendable {
     /// Applies one event inside the caller's transaction. Throwing rolls the transaction back.
     public typealias Handler = @Sendable (SagaEvent, Writer.Session) throws -> Void
@@ -260,6 +258,9 @@ public final class ServiceConsumer<Writer: ServiceWriter>: Sendable {
         }
     }
 }
+
+/// A service's consumer on SQLite, committing through the database's `GroupCommit`.
+public typealias EventConsumer = ServiceConsumer<GroupCommit>
 
 /// The timings every `ServiceConsumer` shares (a generic class keeps no stored statics).
 public enum ConsumerTiming {
