@@ -18,6 +18,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     case statementFailed(sql: String, reason: String, sqlState: String?)
     /// A column did not hold what the statement's reader asked for.
     case unexpectedColumn(sql: String, column: Int, reason: String)
+    /// A write came after its service's writer was closed.
+    case writerClosed
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
             "PostgreSQL refused a statement: \(reason)\(state.map { " [SQLSTATE \($0)]" } ?? ""): \(sql)"
         case .unexpectedColumn(let sql, let column, let reason):
             "column \(column) \(reason): \(sql)"
+        case .writerClosed:
+            "the service's PostgreSQL writer is closed (the service is stopping)"
         }
     }
 

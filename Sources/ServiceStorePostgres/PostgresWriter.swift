@@ -1,10 +1,14 @@
 import Logging
 import SagaMessaging
+import Synchronization
 
-/// A service's writes to PostgreSQL, one transaction each, on a thread of the service's own
+/// A service's writes to PostgreSQL, group-committed on a thread of the service's own
 /// (`ServiceThread`) through one `PostgresSession`: the `ServiceWriter` its consumer applies
-/// event batches through, as `GroupCommit` is on SQLite. Writes from several tasks queue on the
-/// thread and run one after another.
+/// event batches through, as `GroupCommit` is on SQLite. Writes that arrive while a transaction
+/// runs wait and share the next one, each in a savepoint of its own: one that throws is rolled
+/// back alone and its caller gets its error, the others commit. If the transaction fails
+/// (the commit, the connection), every write in it gets the error. A write returns only after
+/// its transaction committed.
 public final class PostgresWriter: ServiceWriter {
     public typealias Session = PostgresSession
 
@@ -14,8 +18,32 @@ public final class PostgresWriter: ServiceWriter {
         init(_ session: PostgresSession) { self.session = session }
     }
 
+    /// One queued write: runs inside the shared transaction and returns what to tell its caller
+    /// once the commit is known; `fail` tells it the transaction failed.
+    private struct Job: Sendable {
+        let run: @Sendable (PostgresSession) -> Outcome
+        let fail: @Sendable (any Error) -> Void
+        let durable: Bool
+    }
+
+    /// A write's own result, delivered only after the commit.
+    private struct Outcome: Sendable {
+        let deliver: @Sendable () -> Void
+        /// Whether the write itself threw (then it was rolled back and delivers its error).
+        let threw: Bool
+    }
+
+    private struct State {
+        var queued: [Job] = []
+        var running = false
+    }
+
+    /// The most writes one transaction takes; more wait for the next.
+    public static let maxWritesPerTransaction = 256
+
     private let box: SessionBox
     private let thread: ServiceThread
+    private let state = Mutex(State())
 
     /// Opens a session on `store` in `schema` (migrated beforehand) and a thread named
     /// `threadName` (as `ps -L` shows it) for its writes.
@@ -24,15 +52,94 @@ public final class PostgresWriter: ServiceWriter {
         thread = ServiceThread(name: threadName)
     }
 
+    /// Runs `body` in the next shared transaction and returns its result once that committed.
+    /// A write that is not `durable` (a relay's deletes) lets a transaction of such writes
+    /// alone commit without waiting for the server's WAL flush (`synchronous_commit` off).
+    /// - Throws: what `body` threw (its changes are rolled back), or the transaction's error.
     public func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        let box = self.box
-        return try await withTaskExecutorPreference(thread) {
-            try box.session.transaction { db in
-                // Safe to lose (a relay's deletes): the commit does not wait for the server's WAL flush.
-                if !durable { try db.run("SET LOCAL synchronous_commit TO OFF") }
-                return try body(db)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { db in
+                    do {
+                        let value = try body(db)
+                        return Outcome(deliver: { continuation.resume(returning: value) }, threw: false)
+                    } catch {
+                        return Outcome(deliver: { continuation.resume(throwing: error) }, threw: true)
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) },
+                durable: durable)
+            let start = state.withLock { state -> Bool in
+                state.queued.append(job)
+                guard !state.running else { return false }
+                state.running = true
+                return true
             }
+            if start { scheduleRun() }
         }
+    }
+
+    /// Commits the queued writes on the thread once it has nothing else to run, so that every
+    /// write its runnable tasks were about to make joins; once the thread has stopped, the
+    /// writes still queued fail.
+    private func scheduleRun() {
+        guard thread.whenIdle({ self.commitQueued() }) else {
+            let jobs = state.withLock { state -> [Job] in
+                defer { state.queued.removeAll() }
+                state.running = false
+                return state.queued
+            }
+            for job in jobs { job.fail(PostgresStoreError.writerClosed) }
+            return
+        }
+    }
+
+    private func commitQueued() {
+        let jobs = state.withLock { state -> [Job] in
+            let count = min(state.queued.count, Self.maxWritesPerTransaction)
+            defer { state.queued.removeFirst(count) }
+            return Array(state.queued.prefix(count))
+        }
+        commit(jobs, in: box.session)
+        let more = state.withLock { state -> Bool in
+            if state.queued.isEmpty { state.running = false }
+            return state.running
+        }
+        if more { scheduleRun() }
+    }
+
+    /// Thrown inside the transaction to roll back a lone write that threw.
+    private struct RolledBack: Error {}
+
+    /// Runs `jobs` in one transaction and tells each its outcome once the commit is known.
+    private func commit(_ jobs: [Job], in session: PostgresSession) {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(jobs.count)
+        do {
+            try session.transaction { db in
+                if !jobs.contains(where: \.durable) { try db.run("SET LOCAL synchronous_commit TO OFF") }
+                if jobs.count == 1 {
+                    // Alone: no savepoint; a throw rolls the whole transaction back, which is the same.
+                    let outcome = jobs[0].run(db)
+                    outcomes.append(outcome)
+                    if outcome.threw { throw RolledBack() }
+                    return
+                }
+                for job in jobs {
+                    try db.run("SAVEPOINT write")
+                    let outcome = job.run(db)
+                    if outcome.threw { try db.run("ROLLBACK TO SAVEPOINT write") }
+                    try db.run("RELEASE SAVEPOINT write")
+                    outcomes.append(outcome)
+                }
+            }
+        } catch is RolledBack {
+            // The lone write's own error, delivered below.
+        } catch {
+            for job in jobs { job.fail(error) }
+            return
+        }
+        for outcome in outcomes { outcome.deliver() }
     }
 
     /// The server or the way to it failing, not the statement: no SQLSTATE (the connection
@@ -45,7 +152,7 @@ public final class PostgresWriter: ServiceWriter {
         return ["08", "53", "57"].contains(String(state.prefix(2))) || state == "40001" || state == "40P01"
     }
 
-    /// Stops the thread and closes the session.
+    /// Stops the thread (writes queued from now on fail) and closes the session.
     public func close() async {
         thread.stop()
         await box.session.close()
