@@ -21,9 +21,8 @@ public actor CheckoutService: SagaParticipant {
             log: log, retry: retry, logger: logger,
             handler: { event, db in try Payments.apply(event, in: db) })
         let created = try host.database.write { db -> Bool in
-            guard try Int64.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [settings.defaultAccountID]) == nil
-            else { return false }
-            try Self.insertAccount(settings.defaultAccountID, balance: settings.defaultBalanceCents, in: db)
+            guard try Accounts.balance(of: settings.defaultAccountID, in: db) == nil else { return false }
+            _ = try Accounts.create(settings.defaultAccountID, balanceCents: settings.defaultBalanceCents, in: db)
             return true
         }
         if created {
@@ -40,19 +39,11 @@ public actor CheckoutService: SagaParticipant {
         guard balanceCents >= 0, balanceCents <= Money.maximumCents else {
             throw CheckoutError.invalidAmount("balance must be between 0 and \(Money.format(Money.maximumCents))")
         }
-        return try await database.write { db in
-            if try Int64.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [id]) != nil {
-                throw CheckoutError.accountExists(id)
-            }
-            try Self.insertAccount(id, balance: balanceCents, in: db)
-            return AccountView(id: id, balanceCents: balanceCents)
-        }
+        return try await database.write { db in try Accounts.create(id, balanceCents: balanceCents, in: db) }
     }
 
     public func account(_ id: String) async throws -> AccountView {
-        let balance = try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT balance_cents FROM accounts WHERE id = ?", arguments: [id])
-        }
+        let balance = try await database.read { db in try Accounts.balance(of: id, in: db) }
         guard let balance else { throw CheckoutError.accountNotFound(id) }
         return AccountView(id: id, balanceCents: balance)
     }
@@ -61,56 +52,22 @@ public actor CheckoutService: SagaParticipant {
         guard amountCents > 0, amountCents <= Money.maximumCents else {
             throw CheckoutError.invalidAmount("deposit must be between 0.01 and \(Money.format(Money.maximumCents))")
         }
-        return try await database.write { db in
-            try db.execute(sql: "UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?", arguments: [amountCents, id])
-            guard db.changesCount == 1 else { throw CheckoutError.accountNotFound(id) }
-            try db.execute(
-                sql: "INSERT INTO deposits (account_id, amount_cents, at) VALUES (?, ?, ?)",
-                arguments: [id, amountCents, nowMillis()])
-            let balance = try Int64.fetchOne(db, sql: "SELECT balance_cents FROM accounts WHERE id = ?", arguments: [id])!
-            return AccountView(id: id, balanceCents: balance)
-        }
+        return try await database.write { db in try Accounts.deposit(id, amountCents: amountCents, in: db) }
     }
 
     /// The money invariant's terms, read in one snapshot.
     public func ledger() async throws -> LedgerSummary {
-        try await database.read { db in
-            let sum = { (sql: String) in try Int64.fetchOne(db, sql: sql) ?? 0 }
-            return LedgerSummary(
-                depositsCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM deposits"),
-                balancesCents: try sum("SELECT COALESCE(SUM(balance_cents), 0) FROM accounts"),
-                capturedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM payment_movements WHERE kind = 'charge'"),
-                refundedCents: try sum("SELECT COALESCE(SUM(amount_cents), 0) FROM payment_movements WHERE kind = 'refund'"))
-        }
+        try await database.read { db in try Accounts.ledger(in: db) }
     }
 
     /// The payment journal, ordered by order and kind (charge before refund): what tests and
     /// audits check "no order charged or refunded twice" against.
     public func paymentMovements() async throws -> [PaymentMovement] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT order_id, kind, account_id, amount_cents, at FROM payment_movements ORDER BY order_id, kind
-                """).map { row in
-                guard let kind = PaymentMovement.Kind(rawValue: row["kind"]) else {
-                    throw PaymentJournalError(kind: row["kind"])
-                }
-                return PaymentMovement(orderID: row["order_id"], kind: kind, accountID: row["account_id"],
-                                       amountCents: row["amount_cents"], atMillis: row["at"])
-            }
-        }
+        try await database.read { db in try Accounts.movements(in: db) }
     }
 
     /// The payment record of an order, if any.
     public func checkoutStatus(orderID: String) async throws -> CheckoutStatus? {
-        try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT status FROM checkouts WHERE order_id = ?", arguments: [orderID])
-                .flatMap(CheckoutStatus.init(rawValue:))
-        }
-    }
-
-    private static func insertAccount(_ id: String, balance: Int64, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO accounts (id, balance_cents) VALUES (?, ?)", arguments: [id, balance])
-        try db.execute(
-            sql: "INSERT INTO deposits (account_id, amount_cents, at) VALUES (?, ?, ?)", arguments: [id, balance, nowMillis()])
+        try await database.read { db in try Accounts.checkoutStatus(orderID: orderID, in: db) }
     }
 }

@@ -28,6 +28,11 @@ struct SagaStepsOnBothStoresTests {
         }.get()
         #expect(onSQLite.orders == ["A finished", "B failed", "C refunded", "D canceled", "E finished"])
         #expect(onSQLite.accounts == ["alice 600", "bob 100"])
+        #expect(onSQLite.accountOperations == [
+            "deposit: alice 1000", "create alice again: \(CheckoutError.accountExists("alice"))",
+            "deposit to nobody: \(CheckoutError.accountNotFound("nobody"))",
+        ])
+        #expect(onSQLite.ledger.first == "balanced true: deposits 1100, balances 700, captured 750, refunded 350")
         #expect(onSQLite.placements == ["A placed", "B placed", "C placed", "D placed", "E placed", "E replayed",
                                         "F refused: overloaded"])
 
@@ -78,16 +83,33 @@ private enum SagaByHand {
         var fulfillments: [String] = []
         var notifications: [String] = []
         var delivered: [String] = []
+        var accountOperations: [String] = []
+        var ledger: [String] = []
     }
 
     static func run<Session: SQLSession>(
         order: Store<Session>, checkout: Store<Session>, fulfillment: Store<Session>
     ) throws -> State {
         var state = State()
+        // The accounts through the API's operations: created, deposited to, refused.
         try checkout.write { db in
-            for (account, cents) in [("alice", Int64(1000)), ("bob", 100)] {
-                try db.run("INSERT INTO accounts (id, balance_cents) VALUES (?, ?)") { $0.bind(account); $0.bind(cents) }
-                try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES (?, ?, 0)") { $0.bind(account); $0.bind(cents) }
+            _ = try Accounts.create("alice", balanceCents: 700, in: db)
+            _ = try Accounts.create("bob", balanceCents: 100, in: db)
+            let alice = try Accounts.deposit("alice", amountCents: 300, in: db)
+            state.accountOperations.append("deposit: alice \(alice.balanceCents)")
+        }
+        for attempt in ["create alice again", "deposit to nobody"] {
+            do {
+                try checkout.write { db in
+                    if attempt == "deposit to nobody" {
+                        _ = try Accounts.deposit("nobody", amountCents: 5, in: db)
+                    } else {
+                        _ = try Accounts.create("alice", balanceCents: 1, in: db)
+                    }
+                }
+                state.accountOperations.append("\(attempt): done")
+            } catch let error as CheckoutError {
+                state.accountOperations.append("\(attempt): \(error)")
             }
         }
         let trace = TraceContext.newTrace()
@@ -167,6 +189,14 @@ private enum SagaByHand {
                 "\(try $0.text(0)) \(try $0.text(1)) \($0.int64(2))"
             }
             state.tombstones = try db.allRows("SELECT order_id FROM cancel_tombstones ORDER BY order_id") { try $0.text(0) }
+            let summary = try Accounts.ledger(in: db)
+            state.ledger = ["balanced \(summary.isBalanced): deposits \(summary.depositsCents), balances \(summary.balancesCents), "
+                + "captured \(summary.capturedCents), refunded \(summary.refundedCents)"]
+            state.ledger += try Accounts.ledgerByAccount(in: db).map {
+                "\($0.id) \($0.balanceCents) = \($0.depositedCents) - \($0.chargedCents) + \($0.refundedCents)"
+            }
+            state.ledger += try Accounts.movements(in: db).map { "\($0.orderID) \($0.kind.rawValue) \($0.accountID) \($0.amountCents)" }
+            state.ledger += try ["A", "B", "D", "Z"].map { "\($0): \(try Accounts.checkoutStatus(orderID: $0, in: db)?.rawValue ?? "none")" }
         }
         try fulfillment.read { db in
             state.fulfillments = try db.allRows("SELECT order_id, status, reason FROM fulfillments ORDER BY order_id") {
