@@ -1,4 +1,3 @@
-import GRDB
 import SagaMessaging
 
 /// The fulfillment deadline: an order still being fulfilled `fulfillment.timeout` after it went
@@ -29,8 +28,9 @@ extension FulfillmentService {
     }
 }
 
-/// The deadline statements of fulfillment.sqlite; `dueSQL` is one range of the
-/// `(status, processing_since)` index (see `FulfillmentDeadlineTests`).
+/// The deadline statements of fulfillment's store; `dueSQL` is one range of the
+/// `(status, processing_since)` index (see `FulfillmentDeadlineTests`). The same on SQLite and
+/// PostgreSQL (`SQLSession`).
 enum FulfillmentDeadlines {
     static let dueSQL = """
         SELECT order_id FROM fulfillments WHERE status = 'pending' AND processing_since <= ?
@@ -38,8 +38,8 @@ enum FulfillmentDeadlines {
         """
 
     /// Up to `limit` pending fulfillments whose order went processing at or before `cutoff`.
-    static func due(since cutoff: Int64, limit: Int, in db: Database) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: dueSQL), arguments: [cutoff, limit])
+    static func due<Session: SQLSession>(since cutoff: Int64, limit: Int, in db: Session) throws -> [String] {
+        try db.allRows(dueSQL, bind: { $0.bind(cutoff); $0.bind(limit) }, read: { try $0.text(0) })
     }
 }
 

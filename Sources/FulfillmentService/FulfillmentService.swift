@@ -186,23 +186,11 @@ public actor FulfillmentService: SagaParticipant {
     // MARK: Queries
 
     public func notifications(orderID: String?, limit: Int = 100) async throws -> [NotificationView] {
-        try await database.read { db in
-            let rows = if let orderID {
-                try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE order_id = ? ORDER BY id LIMIT ?", arguments: [orderID, limit])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM notifications ORDER BY id DESC LIMIT ?", arguments: [limit])
-            }
-            return rows.map {
-                NotificationView(id: $0["id"], orderID: $0["order_id"], kind: $0["kind"], message: $0["message"], atMillis: $0["at"])
-            }
-        }
+        try await database.read { db in try FulfillmentQueries.notifications(orderID: orderID, limit: limit, in: db) }
     }
 
     public func fulfillmentStatus(orderID: String) async throws -> FulfillmentStatus? {
-        try await database.read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM fulfillments WHERE order_id = ?"), arguments: [orderID])
-                .flatMap(FulfillmentStatus.init(rawValue:))
-        }
+        try await database.read { db in try FulfillmentQueries.status(orderID: orderID, in: db) }
     }
 }
 

@@ -1,4 +1,3 @@
-import GRDB
 import SagaMessaging
 
 /// The payment deadline: an order still `created` `order.payment_timeout` after it was placed
@@ -61,15 +60,15 @@ enum OrderDeadlines {
     static let countProcessingSQL = "SELECT COUNT(*) FROM orders WHERE status = 'processing' AND updated_at <= ?"
 
     /// Up to `limit` `created` orders whose id was made before `bound`, oldest first.
-    static func due(before bound: String, limit: Int, in db: Database) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: dueSQL), arguments: [bound, limit])
+    static func due<Session: SQLSession>(before bound: String, limit: Int, in db: Session) throws -> [String] {
+        try db.allRows(dueSQL, bind: { $0.bind(bound); $0.bind(limit) }, read: { try $0.text(0) })
     }
 
-    static func countDue(before bound: String, in db: Database) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: countDueSQL), arguments: [bound]) ?? 0
+    static func countDue<Session: SQLSession>(before bound: String, in db: Session) throws -> Int {
+        try db.firstRow(countDueSQL, bind: { $0.bind(bound) }, read: { $0.int(0) }) ?? 0
     }
 
-    static func countProcessing(since cutoff: Int64, in db: Database) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: countProcessingSQL), arguments: [cutoff]) ?? 0
+    static func countProcessing<Session: SQLSession>(since cutoff: Int64, in db: Session) throws -> Int {
+        try db.firstRow(countProcessingSQL, bind: { $0.bind(cutoff) }, read: { $0.int(0) }) ?? 0
     }
 }

@@ -110,18 +110,18 @@ public enum Inbox {
 
     /// The events about `orderID` this inbox recorded (those before the timeline migration
     /// and those purged after `EventConsumer`'s horizon are not among them).
-    public static func handledEvents(orderID: String, in db: Database) throws -> [HandledEvent] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: """
-                SELECT event_id, topic, log_partition, log_offset, occurred_at, processed_at, traceparent
-                FROM inbox WHERE order_id = ? ORDER BY occurred_at, processed_at
-                """),
-            arguments: [orderID]
-        ).map { row in
-            HandledEvent(
-                eventID: row["event_id"], topic: row["topic"], partition: row["log_partition"], offset: row["log_offset"],
-                occurredAtMillis: row["occurred_at"], handledAtMillis: row["processed_at"], traceparent: row["traceparent"])
-        }
+    public static func handledEvents<Session: SQLSession>(orderID: String, in db: Session) throws -> [HandledEvent] {
+        try db.allRows(
+            """
+            SELECT event_id, topic, log_partition, log_offset, occurred_at, processed_at, traceparent
+            FROM inbox WHERE order_id = ? ORDER BY occurred_at, processed_at
+            """,
+            bind: { $0.bind(orderID) },
+            read: { columns in
+                HandledEvent(
+                    eventID: try columns.text(0), topic: try columns.text(1), partition: columns.int(2), offset: columns.int64(3),
+                    occurredAtMillis: columns.int64(4), handledAtMillis: columns.int64(5), traceparent: columns.optionalText(6))
+            })
     }
 
     /// Forgets ids older than `horizonMillis`: redeliveries never arrive that late.

@@ -84,6 +84,8 @@ private enum SagaByHand {
         var notifications: [String] = []
         var delivered: [String] = []
         var accountOperations: [String] = []
+        var dueFulfillments: [String] = []
+        var dueOrders: [String] = []
         var ledger: [String] = []
     }
 
@@ -179,6 +181,8 @@ private enum SagaByHand {
                     .joined(separator: ", "))
             }
             state.keys = try db.allRows("SELECT key, order_id FROM idempotency_keys ORDER BY key") { "\(try $0.text(0)) \(try $0.text(1))" }
+            state.dueOrders = try OrderDeadlines.due(before: "~", limit: 10, in: db)
+                + ["due \(try OrderDeadlines.countDue(before: "~", in: db))", "processing \(try OrderDeadlines.countProcessing(since: Int64.max, in: db))"]
         }
         try checkout.read { db in
             state.accounts = try db.allRows("SELECT id, balance_cents FROM accounts ORDER BY id") { "\(try $0.text(0)) \($0.int64(1))" }
@@ -202,9 +206,12 @@ private enum SagaByHand {
             state.fulfillments = try db.allRows("SELECT order_id, status, reason FROM fulfillments ORDER BY order_id") {
                 "\(try $0.text(0)) \(try $0.text(1)) \($0.optionalText(2) ?? "-")"
             }
-            state.notifications = try db.allRows("SELECT order_id, kind, message FROM notifications ORDER BY id") {
-                "\(try $0.text(0)) \(try $0.text(1)): \(try $0.text(2))"
+            state.notifications = try FulfillmentQueries.notifications(orderID: nil, limit: 100, in: db).reversed().map {
+                "\($0.orderID) \($0.kind): \($0.message)"
             }
+            state.notifications += try FulfillmentQueries.notifications(orderID: "C", limit: 10, in: db).map { "C: \($0.kind)" }
+            state.fulfillments += try ["A", "C", "Z"].map { "\($0): \(try FulfillmentQueries.status(orderID: $0, in: db)?.rawValue ?? "none")" }
+            state.dueFulfillments = try FulfillmentDeadlines.due(since: Int64.max, limit: 10, in: db)
         }
         return state
     }
