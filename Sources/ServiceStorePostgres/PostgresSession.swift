@@ -1,4 +1,6 @@
+import Dispatch
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 import SagaMessaging
@@ -11,6 +13,9 @@ import SagaMessaging
 /// (a `ServiceThread`, as the services' SQLite commits are), never from Swift's cooperative pool
 /// or a NIO event loop (NIO refuses to wait there). Not for concurrent use. A transaction that
 /// finds the connection closed (the server restarted, the network dropped it) connects again.
+/// No call waits longer than `answerTimeout` for the server: past it the connection is closed
+/// and the call fails as the server's passing trouble would (no SQLSTATE), so that a network
+/// that drops packets silently cannot hold a service's thread for TCP's own timeouts.
 public final class PostgresSession: SQLSession {
     public typealias Binder = PostgresStatementBinder
     public typealias Columns = PostgresColumns
@@ -21,10 +26,13 @@ public final class PostgresSession: SQLSession {
     private let logger: Logger
     private var translations: [String: PostgresDialect.Translation] = [:]
     public private(set) var changesCount = 0
+    /// The longest a call waits for the server's answer.
+    public let answerTimeout: Duration
 
     private init(connection: PostgresConnection, configuration: PostgresConnection.Configuration,
-                 schema: PostgresServiceSchema, logger: Logger) {
+                 schema: PostgresServiceSchema, answerTimeout: Duration, logger: Logger) {
         self.connection = connection
+        self.answerTimeout = answerTimeout
         self.configuration = configuration
         self.schema = schema
         self.logger = logger
@@ -32,10 +40,13 @@ public final class PostgresSession: SQLSession {
 
     /// A session on a new connection to `store`'s database, in `schema`'s tables (migrated
     /// beforehand).
-    public static func open(_ store: PostgresStore, schema: PostgresServiceSchema, logger: Logger) async throws -> PostgresSession {
+    public static func open(
+        _ store: PostgresStore, schema: PostgresServiceSchema, answerTimeout: Duration = .seconds(30), logger: Logger
+    ) async throws -> PostgresSession {
         let configuration = try store.endpoint.connectionConfiguration()
         let connection = try await connect(configuration, schema: schema, logger: logger).get()
-        return PostgresSession(connection: connection, configuration: configuration, schema: schema, logger: logger)
+        return PostgresSession(
+            connection: connection, configuration: configuration, schema: schema, answerTimeout: answerTimeout, logger: logger)
     }
 
     private static func connect(
@@ -60,7 +71,9 @@ public final class PostgresSession: SQLSession {
     public func transaction<Value>(_ body: (PostgresSession) throws -> Value) throws -> Value {
         if connection.isClosed {
             do {
-                connection = try Self.connect(configuration, schema: schema, logger: logger).wait()
+                connection = try answer(to: Self.connect(configuration, schema: schema, logger: logger), sql: "(connect)")
+            } catch let error as PostgresStoreError {
+                throw error
             } catch {
                 throw PostgresStoreError.statementFailed(
                     sql: "(connect)", reason: PostgresStoreError.serverMessage(error), sqlState: nil)
@@ -111,13 +124,37 @@ public final class PostgresSession: SQLSession {
         changesCount = 0
         let result: PostgresQueryResult
         do {
-            result = try connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binder.bindings), logger: logger).wait()
+            result = try answer(
+                to: connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binder.bindings), logger: logger), sql: sql,
+                closingOnTimeout: connection)
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.statementFailed(
                 sql: sql, reason: PostgresStoreError.serverMessage(error), sqlState: (error as? PSQLError)?.serverInfo?[.sqlState])
         }
         changesCount = result.metadata.rows ?? 0
         return result.rows
+    }
+
+    /// What `future` brings, waited for at most `answerTimeout`; past it `connection` (if any)
+    /// is closed and the call fails without a SQLSTATE (a transient fault).
+    private func answer<Value: Sendable>(
+        to future: EventLoopFuture<Value>, sql: String, closingOnTimeout connection: PostgresConnection? = nil
+    ) throws -> Value {
+        let outcome = NIOLockedValueBox<Result<Value, any Error>?>(nil)
+        let answered = DispatchSemaphore(value: 0)
+        future.whenComplete { result in
+            outcome.withLockedValue { $0 = result }
+            answered.signal()
+        }
+        let milliseconds = Int(answerTimeout.components.seconds * 1000 + answerTimeout.components.attoseconds / 1_000_000_000_000_000)
+        guard answered.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else {
+            if let connection { let _: EventLoopFuture<Void> = connection.close() }
+            throw PostgresStoreError.statementFailed(
+                sql: sql, reason: "no answer from the server within \(answerTimeout); the connection was closed", sqlState: nil)
+        }
+        return try outcome.withLockedValue { $0! }.get()
     }
 }
 

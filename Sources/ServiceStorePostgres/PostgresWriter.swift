@@ -46,9 +46,13 @@ public final class PostgresWriter: ServiceWriter {
     private let state = Mutex(State())
 
     /// Opens a session on `store` in `schema` (migrated beforehand) and a thread named
-    /// `threadName` (as `ps -L` shows it) for its writes.
-    public init(store: PostgresStore, schema: PostgresServiceSchema, threadName: String, logger: Logger) async throws {
-        box = SessionBox(try await PostgresSession.open(store, schema: schema, logger: logger))
+    /// `threadName` (as `ps -L` shows it) for its writes; no call waits longer than
+    /// `answerTimeout` for the server (see `PostgresSession`).
+    public init(
+        store: PostgresStore, schema: PostgresServiceSchema, threadName: String, answerTimeout: Duration = .seconds(30),
+        logger: Logger
+    ) async throws {
+        box = SessionBox(try await PostgresSession.open(store, schema: schema, answerTimeout: answerTimeout, logger: logger))
         thread = ServiceThread(name: threadName)
     }
 

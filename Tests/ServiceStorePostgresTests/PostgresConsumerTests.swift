@@ -60,7 +60,10 @@ struct PostgresConsumerTests {
     @Test func theServerGoingAwayIsTransientAndAStatementsFaultIsNot() async throws {
         try await withFreshStore { _, store in
             _ = try await PostgresMigrator(.checkout).migrate(on: store.client, logger: testLogger)
-            let writer = try await PostgresWriter(store: store, schema: .checkout, threadName: "pg-transient", logger: testLogger)
+            // A short answer timeout: now and then the query the server terminates the session in
+            // never gets its answer from PostgresNIO (see PostgresSession); the timeout ends it.
+            let writer = try await PostgresWriter(
+                store: store, schema: .checkout, threadName: "pg-transient", answerTimeout: .seconds(2), logger: testLogger)
             var faults: [Bool] = []
             do {
                 try await writer.write { db in try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('x', -1)") }

@@ -100,6 +100,35 @@ struct PostgresSessionTests {
         ])
     }
 
+    /// A server that does not answer in time fails the call as a passing fault (no SQLSTATE)
+    /// instead of holding the thread, and the next transaction connects again.
+    @Test func aServerThatDoesNotAnswerInTimeFailsTheCallAndTheNextConnectsAgain() async throws {
+        try await withFreshStore { _, store in
+            let schema = try PostgresServiceSchema(name: "session_timeout", steps: [.init("nothing", ["SELECT 1"])])
+            _ = try await PostgresMigrator(schema).migrate(on: store.client, logger: testLogger)
+            let session = try await PostgresSession.open(store, schema: schema, answerTimeout: .milliseconds(500), logger: testLogger)
+            nonisolated(unsafe) let unchecked = session
+            let outcome = await onThreadOfItsOwn { () -> (String, Duration, Int64?) in
+                let started = ContinuousClock.now
+                var said = "answered"
+                do {
+                    try unchecked.transaction { db in try db.run("SELECT pg_sleep(10)") }
+                } catch PostgresStoreError.statementFailed(_, let reason, let state) {
+                    said = "\(state ?? "no SQLSTATE"): \(reason)"
+                } catch {
+                    said = "\(error)"
+                }
+                let took = started.duration(to: .now)
+                let after = try? unchecked.transaction { db in try db.firstRow("SELECT 7 * 6") { $0.int64(0) } }
+                return (said, took, after ?? nil)
+            }
+            await session.close()
+            #expect(outcome.0.hasPrefix("no SQLSTATE: no answer from the server within"), "\(outcome.0)")
+            #expect(outcome.1 < .seconds(5), "it gave up at its timeout, not after the statement")
+            #expect(outcome.2 == 42)
+        }
+    }
+
     /// Checkout's payment steps, the same events, on SQLite and on PostgreSQL: the same money.
     @Test func paymentStepsLeaveTheSameStateOnBothStores() async throws {
         let sqlite = try DatabaseQueue()
