@@ -11,33 +11,14 @@ import Synchronization
 /// throws is rolled back alone and its caller gets its error; the others commit. If the
 /// commit itself fails, every write of that transaction gets the error.
 public final class GroupCommit: Sendable {
-    /// Writes queued for the next transaction, and whether one is being run.
-    private struct State {
-        var queued: [Job] = []
-        var running = false
-    }
-
-    /// One queued write: runs inside the shared transaction and returns what to tell its
-    /// caller once the commit is known; `fail` tells it the commit failed.
-    private struct Job: Sendable {
-        let run: @Sendable (Database) -> Outcome
-        let fail: @Sendable (any Error) -> Void
-        /// Whether a power loss may not take the write back once it returned.
-        let durable: Bool
-    }
-
-    /// A write's own result, delivered only after the commit succeeded.
-    private struct Outcome: Sendable {
-        let deliver: @Sendable () -> Void
-        /// Whether the write itself threw (then it was rolled back and delivers its error).
-        let threw: Bool
-    }
+    private typealias Job = GroupCommitQueue<Database>.Job
+    private typealias Outcome = GroupCommitQueue<Database>.Outcome
 
     /// The most writes one transaction takes; more wait for the next.
     public static let maxWritesPerTransaction = 1024
 
     public let database: DatabasePool
-    private let state = Mutex(State())
+    private let queue = GroupCommitQueue<Database>()
     /// The thread of the service that owns the database, while it runs: writes made elsewhere
     /// (an order placed through the API) are committed there too, with the service's own.
     private let home = Mutex<ServiceThread?>(nil)
@@ -45,7 +26,7 @@ public final class GroupCommit: Sendable {
     public init(database: DatabasePool) { self.database = database }
 
     /// Writes waiting for the next transaction (tests wait on it instead of sleeping).
-    var queuedWrites: Int { state.withLock { $0.queued.count } }
+    var queuedWrites: Int { queue.count }
 
     /// Runs `body` in the next shared write transaction and returns its result once that
     /// transaction committed. A write that is not `durable` (a relay's delete of rows already
@@ -53,26 +34,7 @@ public final class GroupCommit: Sendable {
     /// not make its transaction sync the WAL; a later durable commit syncs it with its own.
     /// - Throws: what `body` threw (its changes are rolled back), or the commit's error.
     public func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(
-                run: { db in
-                    do {
-                        let value = try body(db)
-                        return Outcome(deliver: { continuation.resume(returning: value) }, threw: false)
-                    } catch {
-                        return Outcome(deliver: { continuation.resume(throwing: error) }, threw: true)
-                    }
-                },
-                fail: { continuation.resume(throwing: $0) },
-                durable: durable)
-            let start = state.withLock { state -> Bool in
-                state.queued.append(job)
-                guard !state.running else { return false }
-                state.running = true
-                return true
-            }
-            if start { scheduleRun() }
-        }
+        try await queue.write(durable: durable, body, startRun: scheduleRun)
     }
 
     /// On a service's own thread (see ``ServiceThread``) the queued writes are committed there,
@@ -96,13 +58,7 @@ public final class GroupCommit: Sendable {
     }
 
     /// The writes for the next transaction, in the order they came.
-    private func takeQueued() -> [Job] {
-        state.withLock { state in
-            let count = min(state.queued.count, Self.maxWritesPerTransaction)
-            defer { state.queued.removeFirst(count) }
-            return Array(state.queued.prefix(count))
-        }
-    }
+    private func takeQueued() -> [Job] { queue.take(atMost: Self.maxWritesPerTransaction) }
 
     /// Runs the queued writes in one transaction on the database's writer queue (no thread of
     /// the cooperative pool waits for it), taking them only when the writer is free so that
@@ -114,14 +70,8 @@ public final class GroupCommit: Sendable {
         }
     }
 
-    /// After a transaction: whether writes queued meanwhile (then the run goes on), else the
-    /// run ends.
-    private func hasMoreAfterRun() -> Bool {
-        state.withLock { state in
-            if state.queued.isEmpty { state.running = false }
-            return state.running
-        }
-    }
+    /// After a transaction: whether writes queued meanwhile (then the run goes on).
+    private func hasMoreAfterRun() -> Bool { queue.continuesRun() }
 
     /// Runs `jobs` in one transaction on `db` (the writer's connection) and tells each its
     /// outcome once the commit is known.

@@ -1,6 +1,5 @@
 import Logging
 import SagaMessaging
-import Synchronization
 
 /// A service's writes to PostgreSQL, group-committed on a thread of the service's own
 /// (`ServiceThread`) through one `PostgresSession`: the `ServiceWriter` its consumer applies
@@ -18,32 +17,15 @@ public final class PostgresWriter: ServiceWriter {
         init(_ session: PostgresSession) { self.session = session }
     }
 
-    /// One queued write: runs inside the shared transaction and returns what to tell its caller
-    /// once the commit is known; `fail` tells it the transaction failed.
-    private struct Job: Sendable {
-        let run: @Sendable (PostgresSession) -> Outcome
-        let fail: @Sendable (any Error) -> Void
-        let durable: Bool
-    }
-
-    /// A write's own result, delivered only after the commit.
-    private struct Outcome: Sendable {
-        let deliver: @Sendable () -> Void
-        /// Whether the write itself threw (then it was rolled back and delivers its error).
-        let threw: Bool
-    }
-
-    private struct State {
-        var queued: [Job] = []
-        var running = false
-    }
+    private typealias Job = GroupCommitQueue<PostgresSession>.Job
+    private typealias Outcome = GroupCommitQueue<PostgresSession>.Outcome
 
     /// The most writes one transaction takes; more wait for the next.
     public static let maxWritesPerTransaction = 256
 
     private let box: SessionBox
     private let thread: ServiceThread
-    private let state = Mutex(State())
+    private let queue = GroupCommitQueue<PostgresSession>()
 
     /// Opens a session on `store` in `schema` (migrated beforehand) and a thread named
     /// `threadName` (as `ps -L` shows it) for its writes; no call waits longer than
@@ -61,55 +43,21 @@ public final class PostgresWriter: ServiceWriter {
     /// alone commit without waiting for the server's WAL flush (`synchronous_commit` off).
     /// - Throws: what `body` threw (its changes are rolled back), or the transaction's error.
     public func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(
-                run: { db in
-                    do {
-                        let value = try body(db)
-                        return Outcome(deliver: { continuation.resume(returning: value) }, threw: false)
-                    } catch {
-                        return Outcome(deliver: { continuation.resume(throwing: error) }, threw: true)
-                    }
-                },
-                fail: { continuation.resume(throwing: $0) },
-                durable: durable)
-            let start = state.withLock { state -> Bool in
-                state.queued.append(job)
-                guard !state.running else { return false }
-                state.running = true
-                return true
-            }
-            if start { scheduleRun() }
-        }
+        try await queue.write(durable: durable, body, startRun: scheduleRun)
     }
 
     /// Commits the queued writes on the thread once it has nothing else to run, so that every
     /// write its runnable tasks were about to make joins; once the thread has stopped, the
     /// writes still queued fail.
     private func scheduleRun() {
-        guard thread.whenIdle({ self.commitQueued() }) else {
-            let jobs = state.withLock { state -> [Job] in
-                defer { state.queued.removeAll() }
-                state.running = false
-                return state.queued
-            }
-            for job in jobs { job.fail(PostgresStoreError.writerClosed) }
-            return
+        if !thread.whenIdle({ self.commitQueued() }) {
+            for job in queue.abandon() { job.fail(PostgresStoreError.writerClosed) }
         }
     }
 
     private func commitQueued() {
-        let jobs = state.withLock { state -> [Job] in
-            let count = min(state.queued.count, Self.maxWritesPerTransaction)
-            defer { state.queued.removeFirst(count) }
-            return Array(state.queued.prefix(count))
-        }
-        commit(jobs, in: box.session)
-        let more = state.withLock { state -> Bool in
-            if state.queued.isEmpty { state.running = false }
-            return state.running
-        }
-        if more { scheduleRun() }
+        commit(queue.take(atMost: Self.maxWritesPerTransaction), in: box.session)
+        if queue.continuesRun() { scheduleRun() }
     }
 
     /// Thrown inside the transaction to roll back a lone write that threw.
