@@ -102,7 +102,7 @@ for index in 0..<instanceCount {
     instances.append(try await PostgresSagaInstance(store: store, log: logs[index], logger: logger))
 }
 let running = instances.map { instance in Task { await instance.run() } }
-try await instances[0].checkout.write { db in
+try await instances[0].checkout.host.write { db in
     try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('bench', 1000000000000)")
     try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('bench', 1000000000000, 0)")
 }

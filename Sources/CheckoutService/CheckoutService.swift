@@ -20,25 +20,13 @@ public actor CheckoutService: SagaParticipant {
             name: "checkout", databasePath: databasePath, schema: .checkout, consumes: Self.consumedEvents,
             log: log, retry: retry, logger: logger,
             handler: { event, db in try Payments.apply(event, in: db) })
-        let created = try host.database.write { db -> Bool in
-            guard try Accounts.balance(of: settings.defaultAccountID, in: db) == nil else { return false }
-            _ = try Accounts.create(settings.defaultAccountID, balanceCents: settings.defaultBalanceCents, in: db)
-            return true
-        }
-        if created {
-            logger.info("created the default account", metadata: [
-                "account": "\(settings.defaultAccountID)", "balance": "\(Money.format(settings.defaultBalanceCents))",
-            ])
-        }
+        try host.database.write { db in try Accounts.openDefault(settings, logger: logger, in: db) }
     }
 
     // MARK: Accounts
 
     public func createAccount(_ id: String, balanceCents: Int64) async throws -> AccountView {
-        guard !id.isEmpty, id.count <= 128 else { throw CheckoutError.invalidAccountID(id) }
-        guard balanceCents >= 0, balanceCents <= Money.maximumCents else {
-            throw CheckoutError.invalidAmount("balance must be between 0 and \(Money.format(Money.maximumCents))")
-        }
+        try Accounts.checkNew(id, balanceCents: balanceCents)
         return try await database.write { db in try Accounts.create(id, balanceCents: balanceCents, in: db) }
     }
 
@@ -49,9 +37,7 @@ public actor CheckoutService: SagaParticipant {
     }
 
     public func deposit(_ id: String, amountCents: Int64) async throws -> AccountView {
-        guard amountCents > 0, amountCents <= Money.maximumCents else {
-            throw CheckoutError.invalidAmount("deposit must be between 0.01 and \(Money.format(Money.maximumCents))")
-        }
+        try Accounts.checkDeposit(amountCents)
         return try await database.write { db in try Accounts.deposit(id, amountCents: amountCents, in: db) }
     }
 

@@ -23,4 +23,10 @@ public enum FulfillmentQueries {
         try db.firstRow("SELECT status FROM fulfillments WHERE order_id = ?", bind: { $0.bind(orderID) }, read: { try $0.text(0) })
             .flatMap(FulfillmentStatus.init(rawValue:))
     }
+
+    /// The orders whose fulfillment is still pending, longest pending first: the work a run
+    /// resumes.
+    public static func pending<Session: SQLSession>(in db: Session) throws -> [String] {
+        try db.allRows("SELECT order_id FROM fulfillments WHERE status = 'pending' ORDER BY processing_since") { try $0.text(0) }
+    }
 }

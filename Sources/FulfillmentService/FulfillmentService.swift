@@ -16,11 +16,8 @@ public actor FulfillmentService: SagaParticipant {
     private var settings: FulfillmentSettings
     /// Wakes every second (and on a reload) to fail fulfillments past their deadline.
     nonisolated let sweeper = DeadlineSweeper()
-    /// What the work loop hears: orders whose `order_processing` was just committed (from the
-    /// consumer) and workers that are done.
-    private let signals: AsyncStream<WorkSignal>
-    private let signalSink: AsyncStream<WorkSignal>.Continuation
-    private let workers = WorkerCount()
+    /// The work on orders whose `order_processing` was committed (from the consumer).
+    private let workers: FulfillmentWorkers
     nonisolated var database: DatabasePool { host.database }
 
     /// Opens fulfillment.sqlite at `databasePath` and subscribes to processing and finished orders.
@@ -29,15 +26,14 @@ public actor FulfillmentService: SagaParticipant {
                 retry: RetryPolicy = RetryPolicy()) throws {
         self.settings = settings
         self.logger = logger
-        let (signals, signalSink) = AsyncStream<WorkSignal>.makeStream()
-        (self.signals, self.signalSink) = (signals, signalSink)
+        let workers = FulfillmentWorkers(settings: settings, logger: logger)
+        self.workers = workers
         host = try ServiceHost(
             name: "fulfillment", databasePath: databasePath, schema: .fulfillment, consumes: Self.consumedEvents,
             log: log, retry: retry, logger: logger,
             handler: { event, db in try Self.apply(event, in: db) },
             afterCommit: { events in
-                let orders = events.filter { $0.type == .orderProcessing }.map(\.orderID)
-                if !orders.isEmpty { signalSink.yield(.started(orders)) }
+                workers.start(events.filter { $0.type == .orderProcessing }.map(\.orderID))
             })
     }
 
@@ -46,9 +42,7 @@ public actor FulfillmentService: SagaParticipant {
     public nonisolated func run() async {
         var pending: [String] = []
         do {
-            pending = try await database.read { db in
-                try String.fetchAll(db, sql: "SELECT order_id FROM fulfillments WHERE status = 'pending' ORDER BY processing_since")
-            }
+            pending = try await database.read { db in try FulfillmentQueries.pending(in: db) }
             if !pending.isEmpty { logger.info("resuming pending fulfillments", metadata: ["count": "\(pending.count)"]) }
         } catch {
             logger.error("cannot read pending fulfillments", metadata: ["error": "\(error)"])
@@ -63,9 +57,10 @@ public actor FulfillmentService: SagaParticipant {
     }
 
     /// Applies reloaded settings; a changed timeout is swept for at once.
-    public func updateSettings(_ settings: FulfillmentSettings) {
+    public func updateSettings(_ settings: FulfillmentSettings) async {
         let timeoutChanged = settings.timeout != self.settings.timeout
         self.settings = settings
+        await workers.update(settings)
         if timeoutChanged { sweeper.wake() }
     }
 
@@ -115,71 +110,23 @@ public actor FulfillmentService: SagaParticipant {
 
     /// Worker tasks alive right now: at most `maxConcurrentWork` (a reload that lowers it
     /// lets the surplus finish). A finished worker leaves nothing behind.
-    public nonisolated var liveWorkers: Int { workers.value }
+    public nonisolated var liveWorkers: Int { workers.live }
 
-    /// Hands queued orders to at most `maxConcurrentWork` workers, in a discarding task group
-    /// so that a finished worker is gone at once, until cancelled (which cancels the workers).
-    private func work(resuming pending: [String]) async {
-        var queue = FulfillmentWorkQueue()
-        for orderID in pending { queue.push(orderID) }
-        var running = 0
-        let (workers, signalSink) = (self.workers, self.signalSink)
-        await withDiscardingTaskGroup { group in
-            var signals = self.signals.makeAsyncIterator()
-            while true {
-                let (limit, duration, failureRate) = (settings.maxConcurrentWork, settings.workDuration, settings.failureRate)
-                while running < limit, let orderID = queue.pop() {
-                    running += 1
-                    workers.add(1)
-                    group.addTask {
-                        await self.fulfil(orderID, duration: duration, failureRate: failureRate)
-                        workers.add(-1)
-                        signalSink.yield(.finished(orderID))
-                    }
-                }
-                guard !Task.isCancelled, let signal = await signals.next(isolation: self) else { break }
-                switch signal {
-                case .started(let orderIDs):
-                    for orderID in orderIDs { queue.push(orderID) }
-                case .finished(let orderID):
-                    running -= 1
-                    queue.finished(orderID)
-                }
+    /// Works on `pending` and every order the consumer starts, until cancelled. An outcome is
+    /// committed with its event; a crash before the commit leaves the fulfillment pending, and
+    /// it runs again after restart.
+    private nonisolated func work(resuming pending: [String]) async {
+        let (host, database) = (self.host, self.database)
+        await workers.run(resuming: pending) { orderID, reason in
+            try await host.writer.write { db in
+                _ = try FulfillmentOutcome.record(orderID, failedBecause: reason, at: nowMillis(), in: db)
             }
-        }
-    }
-
-    /// The "time-consuming work", then the outcome committed with its event. A crash before
-    /// the commit leaves the fulfillment pending, and it runs again after restart.
-    private nonisolated func fulfil(_ orderID: String, duration: Duration, failureRate: Double) async {
-        do {
-            // A zero duration (benchmarks) neither sleeps nor arms a timer.
-            if duration > .zero { try await Task.sleep(for: duration) } else { try Task.checkCancellation() }
-        } catch {
-            return  // shutting down: stays pending
-        }
-        // No random draw (a getrandom system call) when nothing can fail.
-        let failed = failureRate > 0 && Double.random(in: 0..<1) < failureRate
-        var attempt = 0
-        while !Task.isCancelled {
-            do {
-                try await host.writer.write { db in
-                    _ = try FulfillmentOutcome.record(
-                        orderID, failedBecause: failed ? "fulfillment failed" : nil, at: nowMillis(), in: db)
-                }
-                host.relay.wake()
-                return
-            } catch {
-                attempt += 1
-                var metadata: Logger.Metadata = ["order": "\(orderID)", "error": "\(error)"]
-                if let trace = try? await database.read({ db in
-                    try String.fetchOne(db, sql: "SELECT traceparent FROM fulfillments WHERE order_id = ?", arguments: [orderID])
-                }).flatMap(TraceContext.init(header:)) {
-                    metadata["trace_id"] = "\(trace.traceID)"
-                }
-                logger.error("cannot record fulfillment outcome; retrying", metadata: metadata)
-                try? await Task.sleep(for: .milliseconds(min(5000, 50 << min(attempt, 7))))
-            }
+            host.relay.wake()
+        } describe: { orderID in
+            let trace = try? await database.read { db in
+                try String.fetchOne(db, sql: "SELECT traceparent FROM fulfillments WHERE order_id = ?", arguments: [orderID])
+            }.flatMap(TraceContext.init(header:))
+            return trace.map { ["trace_id": "\($0.traceID)"] } ?? [:]
         }
     }
 
@@ -192,19 +139,4 @@ public actor FulfillmentService: SagaParticipant {
     public func fulfillmentStatus(orderID: String) async throws -> FulfillmentStatus? {
         try await database.read { db in try FulfillmentQueries.status(orderID: orderID, in: db) }
     }
-}
-
-/// A signal to the work loop.
-private enum WorkSignal: Sendable {
-    /// Orders whose processing was committed: queue them.
-    case started([String])
-    /// The worker of this order is done.
-    case finished(String)
-}
-
-/// How many worker tasks are alive, readable from any thread.
-private final class WorkerCount: Sendable {
-    private let count = Atomic<Int>(0)
-    var value: Int { count.load(ordering: .relaxed) }
-    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
 }

@@ -101,6 +101,12 @@ public final class KeyedChangeSignal: Sendable {
         for waiter in woken { waiter.continuation.resume() }
     }
 
+    /// Marks every key someone waits on changed and wakes them all: for when changes may have
+    /// gone unannounced (a lost notification connection), so that each waiter looks again.
+    public func notifyAll() {
+        notify(state.withLock { Set($0.waiting.keys) })
+    }
+
     /// Runs `body` with `key`'s version if it is still `seen` (nothing changed the key since the
     /// caller looked), under the signal's lock (`body` must be quick and not call back); returns
     /// whether it ran.

@@ -41,13 +41,7 @@ extension OrderService {
     {
         let paymentTimeout = settings.paymentTimeout
         return try await database.read { db in
-            let payment = try paymentTimeout.map {
-                try OrderDeadlines.countDue(before: SortableID.lowerBound(millis: now - $0.milliseconds), in: db)
-            } ?? 0
-            let fulfillment = try fulfillmentTimeout.map {
-                try OrderDeadlines.countProcessing(since: now - $0.milliseconds, in: db)
-            } ?? 0
-            return (payment, fulfillment)
+            try OrderDeadlines.overdue(paymentTimeout: paymentTimeout, fulfillmentTimeout: fulfillmentTimeout, now: now, in: db)
         }
     }
 }

@@ -26,6 +26,24 @@ public struct OrderPlacement: Sendable {
         self.trace = trace
     }
 
+    /// The placement a request asks for, checked: with no amount a random one in the configured
+    /// range, with no account the default one.
+    /// - Throws: `OrderError.invalidAmount` or `OrderError.invalidAccount`.
+    public init(id: String, requestedCents: Int64?, accountID: String?, idempotencyKey: String?, settings: OrderSettings,
+                trace: TraceContext?) throws {
+        if let requestedCents, requestedCents <= 0 || requestedCents > Money.maximumCents {
+            throw OrderError.invalidAmount("must be between 0.01 and \(Money.format(Money.maximumCents))")
+        }
+        if let accountID, accountID.isEmpty || accountID.count > 128 {
+            throw OrderError.invalidAccount("account id must be 1 to 128 characters")
+        }
+        let account = accountID ?? settings.defaultAccountID
+        self.init(
+            id: id, accountID: account, amountCents: requestedCents ?? Int64.random(in: settings.randomAmountCents),
+            idempotencyKey: idempotencyKey, fingerprint: "\(requestedCents.map(String.init) ?? "random")|\(account)",
+            maxInFlight: settings.maxInFlight, trace: trace ?? TraceContext.newTrace())
+    }
+
     /// Writes the order, or finds the one its key placed first (`replayed`).
     /// - Throws: `OrderError.idempotencyKeyReused`, `OrderError.overloaded`, or the store's error.
     public func insert<Session: SQLSession>(in db: Session) throws -> (order: OrderView, replayed: Bool) {

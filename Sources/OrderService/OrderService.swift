@@ -57,22 +57,11 @@ public actor OrderService: SagaParticipant {
     public func place(amountCents: Int64?, accountID: String?, idempotencyKey: String?, trace: TraceContext? = nil) async throws
         -> (order: OrderView, replayed: Bool)
     {
-        if let amountCents, amountCents <= 0 || amountCents > Money.maximumCents {
-            throw OrderError.invalidAmount("must be between 0.01 and \(Money.format(Money.maximumCents))")
-        }
-        if let accountID, accountID.isEmpty || accountID.count > 128 {
-            throw OrderError.invalidAccount("account id must be 1 to 128 characters")
-        }
-        let account = accountID ?? settings.defaultAccountID
-        let amount = amountCents ?? Int64.random(in: settings.randomAmountCents)
-        let fingerprint = "\(amountCents.map(String.init) ?? "random")|\(account)"
-        let limit = settings.maxInFlight
         let id = SortableID.make()
         let unchanged = changes.version(of: id)
-        let trace = trace ?? TraceContext.newTrace()
-        let placement = OrderPlacement(
-            id: id, accountID: account, amountCents: amount, idempotencyKey: idempotencyKey, fingerprint: fingerprint,
-            maxInFlight: limit, trace: trace)
+        let placement = try OrderPlacement(
+            id: id, requestedCents: amountCents, accountID: accountID, idempotencyKey: idempotencyKey, settings: settings,
+            trace: trace)
         let outcome = try await host.writer.write { db in try placement.insert(in: db) }
         Counter(label: SagaMetrics.ordersCreated, dimensions: [("outcome", outcome.replayed ? "replayed" : "accepted")])
             .increment()
@@ -90,20 +79,7 @@ public actor OrderService: SagaParticipant {
 
     /// Cancels an order that is still `created`; an already canceled order is returned as is.
     public func cancel(_ id: String) async throws -> OrderView {
-        let view = try await database.write { db -> OrderView in
-            guard let status = try OrderTransitions.status(of: id, in: db) else { throw OrderError.notFound(id) }
-            switch status {
-            case .created:
-                guard try OrderTransitions.cancel(id, reason: "canceled by request", in: db) else {
-                    throw OrderError.cannotCancel(id: id, status: try OrderTransitions.status(of: id, in: db) ?? status)
-                }
-            case .canceled:
-                break
-            default:
-                throw OrderError.cannotCancel(id: id, status: status)
-            }
-            return try OrderQueries.order(id, withHistory: true, in: db)!
-        }
+        let view = try await database.write { db in try OrderTransitions.cancelByRequest(id, in: db) }
         relay.wake()
         notifyChanged([id])
         return view
@@ -156,23 +132,12 @@ public actor OrderService: SagaParticipant {
     public nonisolated func waitForChange(
         _ id: String, seenChanges: Int?, untilTerminal: Bool, timeout: Duration
     ) async throws -> OrderView {
-        let deadline = ContinuousClock.now + timeout
-        // A poll for the settled order wakes only on the changes that may have settled it.
-        let awaited = untilTerminal && seenChanges == nil ? settlements : changes
-        while true {
-            let awaitedVersion = awaited.version(of: id)
-            let version = changes.version(of: id)
-            let view = if let published = publishedViews.view(of: id, currentAt: version) { published } else { try await order(id) }
-            let settled = view.status.isTerminal && view.isSettled
-            if let seen = seenChanges {
-                if (view.history?.count ?? 0) > seen || settled { return view }
-            } else if !untilTerminal || settled {
-                return view
-            }
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            // A cancelled wait would return at once every time round: answer the order as it is.
-            if remaining <= .zero || Task.isCancelled { return view }
-            await awaited.wait(for: id, changingFrom: awaitedVersion, timeout: remaining)
+        try await OrderChangeWait.wait(
+            for: id, seenChanges: seenChanges, untilTerminal: untilTerminal, timeout: timeout, changes: changes,
+            settlements: settlements
+        ) { version in
+            if let published = publishedViews.view(of: id, currentAt: version) { return published }
+            return try await order(id)
         }
     }
 }

@@ -43,6 +43,25 @@ public enum OrderTransitions {
         return true
     }
 
+    /// A cancel asked for through the API: an order still `created` is canceled, one already
+    /// canceled is returned as it is; any other refuses. Returns the order with its history.
+    /// - Throws: `OrderError.notFound`, `OrderError.cannotCancel`, or the store's error.
+    static func cancelByRequest<Session: SQLSession>(_ id: String, in db: Session) throws -> OrderView {
+        guard let status = try status(of: id, in: db) else { throw OrderError.notFound(id) }
+        switch status {
+        case .created:
+            guard try cancel(id, reason: "canceled by request", in: db) else {
+                throw OrderError.cannotCancel(id: id, status: try self.status(of: id, in: db) ?? status)
+            }
+        case .canceled:
+            break
+        default:
+            throw OrderError.cannotCancel(id: id, status: status)
+        }
+        guard let view = try OrderQueries.order(id, withHistory: true, in: db) else { throw OrderError.notFound(id) }
+        return view
+    }
+
     static func recordHistory<Session: SQLSession>(
         _ orderID: String, status: OrderStatus, reason: String?, at: Int64, in db: Session
     ) throws {

@@ -1,6 +1,6 @@
-/// A saga service as the daemon sees it: an actor on a `ServiceHost`. The daemon keeps one list
-/// of participants and runs, measures and checks each through this protocol alone.
-public protocol SagaParticipant: Actor {
+/// A saga service on SQLite: an actor on a `ServiceHost`, which gives it what the daemon asks
+/// of every service (`HostedService`).
+public protocol SagaParticipant: Actor, HostedService {
     nonisolated var host: ServiceHost { get }
     /// Runs the service until cancelled; by default its host's relay and consumer.
     nonisolated func run() async

@@ -1,6 +1,7 @@
 import Logging
 import MessageLog
 import PostgresNIO
+import Synchronization
 
 /// Relays one service's PostgreSQL outbox to the log, with exactly one sagad instance at a time
 /// doing it for that service.
@@ -37,6 +38,12 @@ public actor PostgresOutboxRelay {
     private let wakeupSink: AsyncStream<Void>.Continuation
     /// The connection holding the relay lock, while this instance is the relay.
     private var lockHolder: PostgresConnection?
+    /// What the last pass failed on, until one succeeds.
+    private let fault = Mutex<String?>(nil)
+
+    /// What keeps the relay from publishing right now (the database or the log failing), or
+    /// nil once a pass went through.
+    public nonisolated var storageFault: String? { fault.withLock { $0 } }
 
     /// `record` makes the log record of a row (the saga's codec supplies its headers: event id,
     /// type, trace context); rows are appended in batches of up to `batchSize`.
@@ -119,10 +126,12 @@ public actor PostgresOutboxRelay {
             do {
                 let relayed = try await acquire() ? try await relayOnce() : 0
                 failures = 0
+                fault.withLock { $0 = nil }
                 if relayed == 0 { _ = await iterator.next() }
             } catch {
                 if Task.isCancelled { break }
                 failures += 1
+                fault.withLock { $0 = PostgresStoreError.serverMessage(error) }
                 await release()
                 let delay = min(5000, 50 << min(failures, 7))
                 logger.error("outbox relay failed; retrying", metadata: [

@@ -70,3 +70,14 @@ public final class PostgresServiceHost: Sendable {
         await writer.close()
     }
 }
+
+extension PostgresServiceHost: StoreHost {
+    public var consumerControl: any ConsumerControl { consumer }
+    public var relayStorageFault: String? { relay.storageFault }
+    public func wakeRelay() { relay.wake() }
+
+    /// Outbox rows not yet relayed (by any instance).
+    public func outboxBacklog() async throws -> Int {
+        try await writer.write(durable: false) { db in try db.firstRow("SELECT COUNT(*) FROM outbox") { $0.int(0) } ?? 0 }
+    }
+}

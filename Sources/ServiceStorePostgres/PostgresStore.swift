@@ -38,6 +38,12 @@ public final class PostgresStore: Sendable {
         return try await PostgresConnection.connect(configuration: endpoint.connectionConfiguration(), id: id, logger: logger)
     }
 
+    /// A round trip to the server through the pool, for health.
+    /// - Throws: the server's or the connection's error.
+    public func checkReachable() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
     /// Stops the pool: its connections close once the queries on them have finished.
     public func close() async {
         runner.cancel()

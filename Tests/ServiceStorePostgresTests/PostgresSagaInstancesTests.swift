@@ -70,7 +70,7 @@ struct PostgresSagaInstancesTests {
             let failing = Set((1...60).filter { $0 % 10 == 0 }.map { "o\($0)" })
             let first = try await Instance.start(store: store, log: firstLog, failing: failing)
             let second = try await Instance.start(store: store, log: secondLog, failing: failing)
-            try await first.saga.checkout.write { db in
+            try await first.saga.checkout.host.write { db in
                 try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('alice', 1000000)")
                 try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('alice', 1000000, 0)")
             }
@@ -100,9 +100,11 @@ struct PostgresSagaInstancesTests {
         let (log, directory) = try temporarySagaLog(partitions: 2)
         defer { close(log, removing: directory) }
         try await withFreshStore { _, store in
-            let slow = try await PostgresSagaInstance(store: store, log: log, workDuration: .seconds(60), logger: testLogger)
+            var settings = PostgresSagaInstance.Settings()
+            settings.fulfillment.workDuration = .seconds(60)
+            let slow = try await PostgresSagaInstance(store: store, log: log, settings: settings, logger: testLogger)
             let slowRunning = Task { await slow.run() }
-            try await slow.checkout.write { db in
+            try await slow.checkout.host.write { db in
                 try db.run("INSERT INTO accounts (id, balance_cents) VALUES ('alice', 10000)")
                 try db.run("INSERT INTO deposits (account_id, amount_cents, at) VALUES ('alice', 10000, 0)")
             }
