@@ -121,7 +121,7 @@ let package = Package(
             name: "SagaDaemon",
             dependencies: [
                 "MessageLog", "SagaLog", "KafkaLog", "CRdKafka", "SagaMessaging", "OrderService", "CheckoutService", "FulfillmentService",
-                "SagaSystemd", "SagaAPI", "SagaProto",
+                "SagaSystemd", "SagaAPI", "SagaProto", "SagaPostgres", "ServiceStorePostgres",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRDB", package: "GRDB.swift"),

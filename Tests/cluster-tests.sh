@@ -4,8 +4,10 @@
 # The log conformance suite and KafkaLog's tests against the Kafka emulator (noida-db, a test
 # double: Tests/kafka-emulator.sh), on a free loopback port, on the already built tests; then
 # the system test that runs the real sagad with log.backend kafka on it (KafkaBackendTests);
-# then the saga's services on Kafka and PostgreSQL together, two instances sharing both
-# (PostgresSagaInstancesTests, with a private PostgreSQL: Tests/postgres-server.sh). The
+# then the saga's services on Kafka and PostgreSQL together, with a private PostgreSQL
+# (Tests/postgres-server.sh): two instances in one process sharing both
+# (PostgresSagaInstancesTests), and three real sagad processes with state.backend postgres,
+# one of them stopped, one killed with kill -9 under load (SystemTests.ClusterTests). The
 # servers are stopped when this ends, however it ends, and stop by themselves after 600 s anyway.
 # Without PyPI (the emulator cannot be installed) it says so and skips, exit 0. Ends with a
 # `kafka: ` summary line.
@@ -50,16 +52,16 @@ if [ "$status" -eq 0 ]; then
         pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
         if Tests/postgres-server.sh start "$pg_dir" "$pg_port" 600; then
             SAGAD_KAFKA_BOOTSTRAP="127.0.0.1:$port" SAGAD_POSTGRES_URL=$(cat "$pg_dir/url") \
-                Tests/run-with-deadline.sh 300 "$dir/instances.txt" \
-                "$swift" test --skip-build --filter 'ServiceStorePostgresTests.PostgresSagaInstancesTests'
+                Tests/run-with-deadline.sh 420 "$dir/instances.txt" \
+                "$swift" test --skip-build --filter 'ServiceStorePostgresTests.PostgresSagaInstancesTests|SystemTests.ClusterTests'
             status=$?
             cat "$dir/instances.txt" >> "$output"
-            if grep -q "needs SAGAD_" "$dir/instances.txt"; then
+            if grep -qE "needs SAGAD_|ClusterTests.* skipped" "$dir/instances.txt"; then
                 echo "the Kafka and PostgreSQL instances test did not see both servers"; status=1
             fi
             instances=$(grep -hoE "Test run with [0-9]+ tests?" "$dir/instances.txt" | tail -n 1 | awk '{print $4}')
             ran=$(( ${ran:-0} + ${instances:-0} ))
-            with_postgres=", services on Kafka and PostgreSQL among them"
+            with_postgres=", services on Kafka and PostgreSQL and three sagad on both among them"
         else
             echo "PostgreSQL did not start:"; tail -20 "$pg_dir/server.log" 2>/dev/null; status=1
         fi

@@ -52,7 +52,7 @@ func cpuSeconds() -> Double {
 
 /// Places one order and waits until it has settled; returns whether it finished.
 func placeAndSettle() async throws -> Bool {
-    let order = try await runtime.orders.placeOrder(amountCents: 100, accountID: nil, idempotencyKey: nil)
+    let order = try await runtime.orders.place(amountCents: 100, accountID: nil, idempotencyKey: nil, trace: nil).order
     var view = order
     while !(view.status.isTerminal && view.isSettled) {
         view = try await runtime.orders.waitForChange(order.id, seenChanges: nil, untilTerminal: true, timeout: .seconds(60))

@@ -7,7 +7,7 @@ struct AccountRoutes: Sendable {
     typealias Context = ControlRouter.Context
     let daemon: DaemonContext
 
-    private var checkout: CheckoutService { daemon.runtime.checkout }
+    private var checkout: any CheckoutServiceAPI { daemon.runtime.checkout }
 
     @Sendable func create(_ request: Request, _ context: Context) async throws -> Response {
         let body = try await request.decodeBody(AccountRequest.self)

@@ -128,8 +128,19 @@ extension DaemonConfiguration {
         .init("state", component: "the services' databases", [
             .init("state.backend", \.saga.stateBackend, """
                 Where the services keep their state: sqlite (a database per service under
-                <state_dir>/data), the only one so far; PostgreSQL state is not available yet.
+                <state_dir>/data), or postgres (a schema per service in the database postgres.url names,
+                shared by every sagad instance pointed at it; needs log.backend kafka, so that the
+                instances share the log too).
                 """, parse: Parse.stateBackend),
+        ]),
+        .init("postgres", component: "the services' state on PostgreSQL, when state.backend is postgres", [
+            .init("postgres.url", \.saga.postgresURL, """
+                postgres://user[:password]@host[:port]/database[?sslmode=...] of the
+                database the services keep their state in. Required when state.backend is postgres;
+                unused otherwise. sslmode is disable, prefer (the default) or require. The password is
+                printed as <redacted>.
+                """, parse: Parse.postgresURL, describe: { Parse.describePostgresURL($0.saga.postgresURL) },
+                identity: { $0.saga.postgresURL ?? "" }),
         ]),
         .init("checkout", component: "CheckoutService", [
             .init("checkout.default_account", \.defaultAccount, """
@@ -191,6 +202,17 @@ extension DaemonConfiguration {
     /// `--check-config` refuses whatever the daemon would.
     func validateTogether() throws(ConfigurationError) {
         _ = try saga.backend.kafkaConfiguration()
+        if saga.stateBackend == .postgres {
+            guard saga.postgresURL != nil else {
+                throw ConfigurationError(key: "postgres.url", reason: "is required when state.backend is postgres")
+            }
+            guard saga.backend.backend == .kafka else {
+                throw ConfigurationError(key: "state.backend", reason: """
+                    postgres needs log.backend kafka: the instances sharing the database must share the log \
+                    (the embedded log is one host's alone)
+                    """)
+            }
+        }
         do {
             try saga.log.validate()
         } catch {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SagaLog
 import SagaMessaging
+import ServiceStorePostgres
 
 /// One key an operator can set, declared once in `DaemonConfiguration.scopes`: its dotted
 /// name (the part before the dot is the scope, the component that reads it), its documentation
@@ -215,11 +216,29 @@ enum Parse {
     }
 
     static func stateBackend(_ text: String) throws(Invalid) -> StateBackend {
-        if text.lowercased() == "postgres" || text.lowercased() == "postgresql" {
-            throw Invalid(reason: "PostgreSQL state is not available yet; only sqlite is")
-        }
-        guard let backend = StateBackend(rawValue: text.lowercased()) else { throw Invalid(reason: "'\(text)' must be sqlite") }
+        let text = text.lowercased() == "postgresql" ? "postgres" : text.lowercased()
+        guard let backend = StateBackend(rawValue: text) else { throw Invalid(reason: "'\(text)' must be sqlite or postgres") }
         return backend
+    }
+
+    /// A PostgreSQL URL, checked as the store reads it; empty means none (`nil`).
+    static func postgresURL(_ text: String) throws(Invalid) -> String? {
+        guard !text.isEmpty else { return nil }
+        do {
+            _ = try PostgresEndpoint(url: text)
+        } catch {
+            throw Invalid(reason: "\(error)")
+        }
+        return text
+    }
+
+    /// The URL with its password, if any, as `<redacted>`.
+    static func describePostgresURL(_ url: String?) -> String {
+        guard let url, let endpoint = try? PostgresEndpoint(url: url), endpoint.password != nil,
+              let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards),
+              let colon = url[scheme.upperBound..<at.lowerBound].firstIndex(of: ":")
+        else { return url ?? "" }
+        return String(url[..<url.index(after: colon)]) + "<redacted>" + String(url[at.lowerBound...])
     }
 
     /// `host:port` entries separated by commas; empty means none (`nil`).

@@ -47,7 +47,7 @@ public enum Daemon {
         }
         let runtime: SagaRuntime
         do {
-            runtime = try SagaRuntime(settings: configuration.saga, logger: logger)
+            runtime = try await SagaRuntime.open(settings: configuration.saga, logger: logger)
         } catch {
             if case .storageInUse(let path) = (error as? any MessageLogError)?.kind {
                 logger.critical("another sagad is already using this state directory", metadata: [
@@ -83,7 +83,7 @@ public enum Daemon {
             }
         } catch {
             logger.critical("cannot read which consumer groups are paused", metadata: ["error": "\(error)"])
-            try? runtime.close()
+            try? await runtime.shutDown()
             return ExitCode.cannotOpenState.rawValue
         }
         let current = CurrentConfiguration(configuration)
@@ -98,11 +98,11 @@ public enum Daemon {
             servers += try GRPCListeners.services(configuration: configuration, daemon: daemon)
         } catch let error as ControlSocket.InUse {
             logger.critical("\(error)")
-            try? runtime.close()
+            try? await runtime.shutDown()
             return ExitCode.alreadyRunning.rawValue
         } catch {
             logger.critical("cannot serve the control API", metadata: ["error": "\(error)"])
-            try? runtime.close()
+            try? await runtime.shutDown()
             return ExitCode.failure.rawValue
         }
 
@@ -111,7 +111,7 @@ public enum Daemon {
             signals = try ProcessSignals.install(logger: logger)
         } catch {
             logger.critical("\(error)")
-            try? runtime.close()
+            try? await runtime.shutDown()
             return ExitCode.failure.rawValue
         }
         var services: [any Service] = [
@@ -137,7 +137,7 @@ public enum Daemon {
             try await group.run()
         } catch {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
-            try? runtime.close()
+            try? await runtime.shutDown()
             return ExitCode.failure.rawValue
         }
         logger.notice("sagad stopped")

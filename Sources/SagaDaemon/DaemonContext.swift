@@ -25,6 +25,8 @@ public final class DaemonContext: Sendable {
     private let liveness: [LivenessComponent]
     /// On Kafka, a metadata round trip to the cluster: `/healthz` fails while no broker answers.
     private let cluster: LivenessComponent?
+    /// On PostgreSQL, a round trip to the database: `/healthz` fails while it does not answer.
+    private let stateDatabase: LivenessComponent?
 
     /// `logStallLimit`: how long appends may wait with no progress before the log counts as hung.
     /// `pausedGroups`: where pauses are kept (`nil`: in memory only).
@@ -41,12 +43,15 @@ public final class DaemonContext: Sendable {
         // refuse appends or whose writer makes no progress.
         let log = LogLiveness(stallLimit: logStallLimit)
         liveness = runtime.participants.map { participant in
-            LivenessComponent(participant.host.name) { try await participant.checkLiveness() }
+            LivenessComponent(participant.name) { try await participant.checkLiveness() }
         } + [LivenessComponent("log") { [messageLog = runtime.log] in
             try log.check(await BlockingCall.run { messageLog.topicStatistics() })
         }]
         cluster = (runtime.log as? KafkaLog).map { kafka in
             LivenessComponent("log_cluster") { try await BlockingCall.run { try kafka.checkReachable() } }
+        }
+        stateDatabase = runtime.postgres.map { postgres in
+            LivenessComponent("state_database") { try await postgres.checkReachable() }
         }
     }
 
@@ -54,11 +59,11 @@ public final class DaemonContext: Sendable {
     func setPhase(_ phase: Phase) { phaseState.withLock { $0 = phase } }
 
     /// The consumer loop behind a service's group name.
-    func consumer(ofGroup group: String) throws -> EventConsumer {
-        if let participant = runtime.participants.first(where: { $0.host.consumer.group == group }) {
-            return participant.host.consumer
+    func consumer(ofGroup group: String) throws -> any ConsumerControl {
+        if let participant = runtime.participants.first(where: { $0.consumerControl.group == group }) {
+            return participant.consumerControl
         }
-        var names = runtime.participants.map(\.host.consumer.group)
+        var names = runtime.participants.map(\.consumerControl.group)
         let last = names.popLast() ?? ""
         let choices = names.isEmpty ? last : names.joined(separator: ", ") + " or " + last
         throw Problem(.notFound, "no service consumes as group '\(group)'; use \(choices)")
@@ -71,7 +76,9 @@ public final class DaemonContext: Sendable {
     /// repair none of them, only loop.
     func healthChecks(timeout: Duration = .seconds(2)) async -> [String: String] {
         var checks = await livenessChecks(timeout: timeout)
-        if let cluster { checks[cluster.name] = await cluster.status(within: timeout) }
+        for component in [cluster, stateDatabase].compactMap({ $0 }) {
+            checks[component.name] = await component.status(within: timeout)
+        }
         let stalls = runtime.log.stalledReads
         checks["log_reads"] = stalls.isEmpty ? "ok" : "error: " + stalls.map {
             "group \($0.group) stuck at \($0.topic)/\($0.partition) offset \($0.offset): \($0.reason)"
@@ -83,10 +90,9 @@ public final class DaemonContext: Sendable {
         }.joined(separator: "; ") + "; acknowledge with POST /v1/lost-records/acknowledge"
         // A consumer or relay waiting out a full disk or a failing database, or requests refused
         // for one: degraded until it passes.
-        let faults = runtime.participants.flatMap { participant in
-            let host = participant.host
-            return [host.consumer.storageFault.map { "\(host.name) waits out a storage fault: \($0)" },
-                    host.relay.storageFault.map { "\(host.name)'s outbox relay waits out a storage fault: \($0)" }]
+        let faults = runtime.participants.flatMap { service in
+            [service.consumerControl.storageFault.map { "\(service.name) waits out a storage fault: \($0)" },
+             service.relayStorageFault.map { "\(service.name)'s outbox relay waits out a storage fault: \($0)" }]
         }.compactMap { $0 } + [requestStorageFaults.current().map { "requests: \($0)" }].compactMap { $0 }
         checks["storage"] = faults.isEmpty ? "ok" : "error: " + faults.joined(separator: "; ")
         return checks

@@ -13,7 +13,7 @@ struct SagaRuntimeService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await daemon.runtime.run() }
-        try daemon.runtime.close()
+        try await daemon.runtime.shutDown()
         daemon.logger.info("saga stopped; log closed cleanly")
     }
 }
@@ -77,7 +77,7 @@ enum StatusLine {
         let lag = await BlockingCall.run { log.groupLag() }.filter { !DeadLetterQueue.isDeadLetterTopic($0.topic) }.reduce(0) { $0 + $1.lag }
         var backlog = 0
         for participant in runtime.participants {
-            backlog += (try? await participant.host.outboxBacklog()) ?? 0
+            backlog += (try? await participant.outboxBacklog()) ?? 0
         }
         let finished = counts[.finished] ?? 0
         return "\(inFlight) orders in flight, \(finished) finished; consumer lag \(lag); outbox backlog \(backlog)"

@@ -10,7 +10,8 @@ struct HealthRoutes: Sendable {
     @Sendable func liveness(_ request: Request, _ context: Context) async throws -> Response {
         let checks = await daemon.healthChecks()
         let healthy = checks.values.allSatisfy { $0 == "ok" }
-        let health = Health(status: healthy ? "ok" : "failing", checks: checks, logBackend: daemon.runtime.logBackend.rawValue)
+        let health = Health(status: healthy ? "ok" : "failing", checks: checks, logBackend: daemon.runtime.logBackend.rawValue,
+                            stateBackend: daemon.runtime.stateBackend.rawValue)
         return try ControlRouter.json(health,
                                       status: healthy ? .ok : .serviceUnavailable)
     }

@@ -12,10 +12,13 @@ public enum LogBackend: String, Sendable, Equatable, CaseIterable {
     case kafka
 }
 
-/// Where the services keep their state (`state.backend`). Only SQLite exists so far; the key is
-/// there so that a configuration naming PostgreSQL is refused plainly instead of ignored.
+/// Where the services keep their state (`state.backend`).
 public enum StateBackend: String, Sendable, Equatable {
+    /// A database per service under `<state_dir>/data`: the default.
     case sqlite
+    /// A schema per service in the PostgreSQL database `postgres.url` names, shared by every
+    /// instance pointed at it.
+    case postgres
 }
 
 /// `log.backend` and the `kafka.*` keys: which log to open, and for Kafka how to reach it.

@@ -58,8 +58,8 @@ enum MetricsExporter {
             _ = Counter(label: SagaMetrics.ordersTerminal, dimensions: [("status", status.rawValue)])
             _ = Timer(label: SagaMetrics.orderSettle, dimensions: [("status", status.rawValue)])
         }
-        for participant in runtime.participants {
-            SagaMetrics.commitTimer(participant.host.database.path)
+        for file in runtime.participants.compactMap(\.databaseFile) {
+            SagaMetrics.commitTimer(file)
         }
         for step in ["payment", "fulfillment"] {
             _ = Counter(label: SagaMetrics.orderTimeouts, dimensions: [("step", step)])
@@ -124,8 +124,8 @@ enum MetricsExporter {
             ]).record(row.lag)
         }
         for participant in runtime.participants {
-            if let backlog = try? await participant.host.outboxBacklog() {
-                Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", participant.host.name)]).record(backlog)
+            if let backlog = try? await participant.outboxBacklog() {
+                Gauge(label: SagaMetrics.outboxBacklog, dimensions: [("service", participant.name)]).record(backlog)
             }
         }
         if let counts = try? await runtime.orders.statusCounts() {
@@ -140,7 +140,7 @@ enum MetricsExporter {
                 Gauge(label: ordersInFlightOldestAge, dimensions: [("status", status.rawValue)]).record(age)
             }
         }
-        if let overdue = try? await runtime.orders.overdueOrders(fulfillmentTimeout: await runtime.fulfillment.timeout) {
+        if let overdue = try? await runtime.orders.overdueOrders(fulfillmentTimeout: await runtime.fulfillment.timeout, now: nowMillis()) {
             Gauge(label: SagaMetrics.ordersOverdue, dimensions: [("step", "payment")]).record(overdue.payment)
             Gauge(label: SagaMetrics.ordersOverdue, dimensions: [("step", "fulfillment")]).record(overdue.fulfillment)
         }

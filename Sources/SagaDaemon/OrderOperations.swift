@@ -8,7 +8,7 @@ import SagaMessaging
 /// (`OrderRoutes`) and the gRPC service (`OrdersGRPCService`) parse their wire forms into these
 /// arguments and call the same functions, so both validate alike and fail with the same problems.
 struct OrderOperations: Sendable {
-    let orders: OrderService
+    let orders: any OrderServiceAPI
     let logger: Logger
 
     /// How many orders a page holds when the request names no limit, and the range it may name.

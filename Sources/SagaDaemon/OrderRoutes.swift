@@ -56,9 +56,8 @@ struct OrderRoutes: Sendable {
         let id = try context.parameters.decoded("id")
         let (order, trace) = try await daemon.runtime.orders.timeline(id)
         var handled: [(service: String, event: HandledEvent)] = []
-        for participant in daemon.runtime.participants {
-            let host = participant.host
-            handled += try await host.handledEvents(orderID: id).map { (host.name, $0) }
+        for service in daemon.runtime.participants {
+            handled += try await service.handledEvents(orderID: id).map { (service.name, $0) }
         }
         return try ControlRouter.json(OrderTimeline(order, trace: trace, handled: handled))
     }

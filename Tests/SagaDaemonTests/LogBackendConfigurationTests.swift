@@ -58,6 +58,31 @@ import Testing
         #expect(after.saga.backend.properties["sasl.password"] == "hunter3")
     }
 
+    @Test func postgresStateOnKafkaIsAcceptedAndItsPasswordPrintedRedacted() async throws {
+        let yaml = { (password: String) in
+            """
+            log:
+              backend: kafka
+            kafka:
+              bootstrap_servers: 127.0.0.1:9092
+            state:
+              backend: PostgreSQL
+            postgres:
+              url: postgres://sagad:\(password)@db.internal:5433/shop?sslmode=require
+            """
+        }
+        let before = try await load(yaml("s3cret"))
+        let after = try await load(yaml("other"))
+        #expect(before.saga.stateBackend == .postgres)
+        #expect(before.saga.postgresURL == "postgres://sagad:s3cret@db.internal:5433/shop?sslmode=require")
+        let key = try #require(DaemonConfiguration.key(named: "postgres.url"))
+        #expect(key.describe(before) == "postgres://sagad:<redacted>@db.internal:5433/shop?sslmode=require")
+        #expect(key.describe(after) == key.describe(before))
+        #expect(key.differs(between: before, and: after))
+        let passwordless = try await load("postgres:\n  url: postgres://sagad@localhost/shop\n")
+        #expect(key.describe(passwordless) == "postgres://sagad@localhost/shop")
+    }
+
     @Test func unusableValuesAreRefusedUnderTheirKey() async {
         let refused = [
             "log:\n  backend: kafka\n": "kafka.bootstrap_servers",
@@ -69,8 +94,11 @@ import Testing
             "kafka:\n  namespace: a/b\n": "kafka.namespace",
             "log:\n  backend: kafka\nkafka:\n  bootstrap_servers: h:1\n  properties: acks=1\n": "kafka.properties: Kafka setting acks",
             "log:\n  backend: kafka\nkafka:\n  bootstrap_servers: h:1\n  properties: group.id=x\n": "kafka.properties: Kafka setting group.id",
-            "state:\n  backend: postgres\n": "state.backend: PostgreSQL state is not available yet",
-            "state:\n  backend: mysql\n": "state.backend",
+            "state:\n  backend: postgres\n": "postgres.url: is required when state.backend is postgres",
+            "state:\n  backend: postgres\npostgres:\n  url: postgres://u@h/d\n": "state.backend: postgres needs log.backend kafka",
+            "postgres:\n  url: mysql://u@h/d\n": "postgres.url",
+            "postgres:\n  url: postgres://u@h/d?sslmode=sometimes\n": "postgres.url",
+            "state:\n  backend: mysql\n": "state.backend: 'mysql' must be sqlite or postgres",
         ]
         for (yaml, key) in refused {
             let answer = await refusedKey(yaml)

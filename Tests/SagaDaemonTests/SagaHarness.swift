@@ -29,9 +29,10 @@ final class SagaHarness: Sendable {
         runtime = try SagaRuntime(settings: settings, logger: logger)
     }
 
-    var orders: OrderService { runtime.orders }
-    var checkout: CheckoutService { runtime.checkout }
-    var fulfillment: FulfillmentService { runtime.fulfillment }
+    // The SQLite services the harness opens (`SagaRuntime(settings:logger:)` makes no others).
+    var orders: OrderService { runtime.orders as! OrderService }
+    var checkout: CheckoutService { runtime.checkout as! CheckoutService }
+    var fulfillment: FulfillmentService { runtime.fulfillment as! FulfillmentService }
 
     /// Starts every service; the returned task runs until cancelled.
     func start() -> Task<Void, Never> { Task { await runtime.run() } }
@@ -116,11 +117,11 @@ final class SagaHarness: Sendable {
     /// every topic it reads.
     func drained() async -> Bool {
         for participant in runtime.participants {
-            guard (try? await participant.host.outboxBacklog()) == 0 else { return false }
+            guard (try? await participant.outboxBacklog()) == 0 else { return false }
         }
         let log = runtime.log
         let lag = log.groupLag()
-        let subscriptions = runtime.participants.map { ($0.host.consumer.group, $0.host.consumer.types) }
+        let subscriptions = runtime.participants.map { ($0.consumerControl.group, $0.consumerControl.types) }
         for stats in log.topicStatistics() {
             for (group, types) in subscriptions where types.contains(where: { $0.topic == stats.topic }) {
                 let committed = lag.first { $0.group == group && $0.topic == stats.topic && $0.partition == stats.partition }?
