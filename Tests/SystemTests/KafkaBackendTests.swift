@@ -32,7 +32,9 @@ import Testing
              "enable.idempotence"),
             (["kafka.properties": "linger.ms"], "kafka.properties"),
             (["kafka.namespace": "no spaces"], "kafka.namespace"),
-            (["state.backend": "postgres"], "PostgreSQL state is not available yet"),
+            (["state.backend": "postgres"], "postgres.url"),
+            (["state.backend": "postgres", "postgres.url": "postgres://sagad@127.0.0.1/shop"], "needs log.backend kafka"),
+            (["postgres.url": "http://127.0.0.1/shop"], "postgres.url"),
         ]
         for (settings, named) in cases {
             let checked = try await checkConfig(settings)
