@@ -7,6 +7,9 @@ public enum MessageLogFailureKind: Sendable, Equatable {
     case invalidRequest
     /// A group's offsets were to be reset while it still has live members.
     case groupHasMembers
+    /// The member's partitions were handed to others (a rebalance) before it committed its
+    /// offsets: they are not committed, and the new owners read those records again.
+    case membershipLost
     /// The log's storage at `path` is held by another process.
     case storageInUse(path: String)
     /// The filesystem holding the log is full; nothing of the failed write was kept. A fault of

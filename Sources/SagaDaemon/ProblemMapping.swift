@@ -10,6 +10,7 @@ import NIOHTTP1
 import OrderService
 import SagaAPI
 import SagaMessaging
+import ServiceStorePostgres
 
 /// The daemon's side of RFC 9457 problems: which problem each error is, and its response.
 extension Problem {
@@ -18,7 +19,7 @@ extension Problem {
         switch error.kind {
         case .notFound: Problem(.notFound, error.description)
         case .invalidRequest: Problem(.validation, error.description)
-        case .groupHasMembers: Problem(.groupActive, error.description)
+        case .groupHasMembers, .membershipLost: Problem(.groupActive, error.description)
         case .storageFull: Problem(.insufficientStorage, error.description + "; retry once space is freed")
         case .storageInUse, .unavailable: Problem(.unavailable, error.description)
         }
@@ -55,6 +56,8 @@ extension Problem {
             }
         case let error as DatabaseError:
             return storageProblem(error)
+        case let error as PostgresStoreError where error.isPassingFault:
+            return Problem(.unavailable, "the database cannot take the request now; nothing was changed — retry shortly")
         case let error as Money.ParseError:
             return Problem(.validation, error.description)
         case let error as HTTPParserError:

@@ -111,6 +111,14 @@ public final class ServiceConsumer<Writer: ServiceWriter>: Sendable {
                     try await consumer.commit(progress.records)
                     progress.clear()
                 }
+            } catch let error as any MessageLogError where error.kind == .membershipLost {
+                // The group moved on without this member's offsets: the records go again to
+                // whoever owns their partitions now (this member too, perhaps), whose inbox drops
+                // what was applied. Retrying the same commit would fail the same way for ever.
+                logger.warning("offsets not committed: the group rebalanced first; those events are delivered again", metadata: [
+                    "group": "\(group)", "events": "\(progress.records.count)", "error": "\(error)",
+                ])
+                progress.clear()
             } catch {
                 if Task.isCancelled { break }
                 logger.error("consumer loop error; retrying", metadata: ["group": "\(group)", "error": "\(error)"])

@@ -16,6 +16,9 @@ import Testing
             (RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE, .invalidRequest),
             (RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, .invalidRequest),
             (RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP, .groupHasMembers),
+            (RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, .membershipLost),
+            (RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, .membershipLost),
+            (RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, .membershipLost),
             (RD_KAFKA_RESP_ERR__TRANSPORT, .unavailable),
             (RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, .unavailable),
         ]
