@@ -49,7 +49,7 @@ public final class StoredFulfillmentService<Host: StoreHost>: FulfillmentService
     public var databaseFile: String? { nil }
     public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
     public func handledEvents(orderID: String) async throws -> [HandledEvent] { try await host.handledEvents(orderID: orderID) }
-    public func checkLiveness() async throws { _ = try await host.read { db in try FulfillmentQueries.status(orderID: "", in: db) } }
+    public func checkLiveness() async throws { try await host.checkWriter() }
 
     /// Runs the host's relay and consumer, the workers (first on what is pending) and the
     /// deadline sweeper, until cancelled.

@@ -54,7 +54,7 @@ public final class StoredOrderService<Host: StoreHost>: OrderServiceAPI {
     public var databaseFile: String? { nil }
     public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
     public func handledEvents(orderID: String) async throws -> [HandledEvent] { try await host.handledEvents(orderID: orderID) }
-    public func checkLiveness() async throws { _ = try await host.read { db in try OrderQueries.statusCounts(in: db) } }
+    public func checkLiveness() async throws { try await host.checkWriter() }
 
     /// Runs the host's relay and consumer, and the payment-deadline sweeper, until cancelled.
     public func run() async {

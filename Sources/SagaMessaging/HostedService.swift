@@ -84,6 +84,18 @@ extension StoreHost {
         return value
     }
 
+    /// A round trip through the writer's thread for liveness: it fails or hangs when the writer
+    /// does. The store's passing trouble (a server that does not answer) counts as an answer:
+    /// health reports it on its own, and restarting sagad would not cure it.
+    /// - Throws: what the round trip failed on, when it is not the store's passing trouble.
+    public func checkWriter() async throws {
+        do {
+            _ = try await read { db in try db.firstRow("SELECT 1") { $0.int(0) } }
+        } catch where writer.isTransient(error) {
+            return
+        }
+    }
+
     /// The events about `orderID` this service applied, from its inbox.
     public func handledEvents(orderID: String) async throws -> [HandledEvent] {
         try await read { db in try Inbox.handledEvents(orderID: orderID, in: db) }
@@ -108,4 +120,12 @@ extension StoreHost {
         }
         return ended
     }
+}
+
+/// SQLite's host is a `StoreHost` too: the services written over any store also run on it
+/// (their tests do, without a PostgreSQL server).
+extension ServiceHost: StoreHost {
+    public var consumerControl: any ConsumerControl { consumer }
+    public var relayStorageFault: String? { relay.storageFault }
+    public func wakeRelay() { relay.wake() }
 }

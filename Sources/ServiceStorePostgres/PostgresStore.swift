@@ -38,10 +38,18 @@ public final class PostgresStore: Sendable {
         return try await PostgresConnection.connect(configuration: endpoint.connectionConfiguration(), id: id, logger: logger)
     }
 
-    /// A round trip to the server through the pool, for health.
-    /// - Throws: the server's or the connection's error.
+    /// A round trip to the server on a connection of its own, for health: a server that
+    /// refuses connections says why at once (the pool would keep retrying in the background and
+    /// leave the caller waiting).
+    /// - Throws: ``PostgresStoreError/unreachable(reason:)`` with the server's message.
     public func checkReachable() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        do {
+            let connection = try await openConnection()
+            defer { Task { try? await connection.close() } }
+            try await connection.query("SELECT 1", logger: logger)
+        } catch {
+            throw PostgresStoreError.unreachable(reason: PostgresStoreError.serverMessage(error))
+        }
     }
 
     /// Stops the pool: its connections close once the queries on them have finished.

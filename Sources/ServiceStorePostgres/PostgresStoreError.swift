@@ -20,6 +20,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     case unexpectedColumn(sql: String, column: Int, reason: String)
     /// A write came after its service's writer was closed.
     case writerClosed
+    /// The server cannot be reached or refuses connections (the health check's answer).
+    case unreachable(reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
             "column \(column) \(reason): \(sql)"
         case .writerClosed:
             "the service's PostgreSQL writer is closed (the service is stopping)"
+        case .unreachable(let reason):
+            "cannot reach the database: \(reason)"
         }
     }
 
@@ -53,5 +57,19 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
             return url
         }
         return "\(parts[0])://\(parts[1][...colon])***\(parts[1][at...])"
+    }
+}
+
+extension PostgresStoreError {
+    /// The server or the way to it failing, not the statement: what a writer waits out rather
+    /// than blames on the write. No SQLSTATE (the connection closed, or could not be made),
+    /// connection exceptions (08), insufficient resources (53), operator intervention such as
+    /// a shutdown (57), and a serialization failure or deadlock (40001, 40P01), which a retry
+    /// resolves.
+    public var isPassingFault: Bool {
+        if case .unreachable = self { return true }
+        guard case .statementFailed(_, _, let state) = self else { return false }
+        guard let state else { return true }
+        return ["08", "53", "57"].contains(String(state.prefix(2))) || state == "40001" || state == "40P01"
     }
 }

@@ -94,14 +94,10 @@ public final class PostgresWriter: ServiceWriter {
         for outcome in outcomes { outcome.deliver() }
     }
 
-    /// The server or the way to it failing, not the statement: no SQLSTATE (the connection
-    /// closed, it could not be made), or a class that says so — connection exceptions (08),
-    /// insufficient resources (53), operator intervention such as a shutdown (57), and a
-    /// serialization failure or deadlock (40001, 40P01), which a retry resolves.
+    /// The server or the way to it failing, not the statement
+    /// (``PostgresStoreError/isPassingFault``).
     public func isTransient(_ error: any Error) -> Bool {
-        guard case PostgresStoreError.statementFailed(_, _, let state) = error else { return false }
-        guard let state else { return true }
-        return ["08", "53", "57"].contains(String(state.prefix(2))) || state == "40001" || state == "40P01"
+        (error as? PostgresStoreError)?.isPassingFault ?? false
     }
 
     /// Stops the thread (writes queued from now on fail) and closes the session.

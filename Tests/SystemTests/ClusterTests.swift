@@ -139,6 +139,45 @@ import Testing
         }
     }
 
+    /// The database refusing every connection: `/healthz` fails on `state_database` and says
+    /// why, while the services' own liveness (what the watchdog pings on) stays ok, since a
+    /// restart would not bring the database back; orders are refused with a problem, not lost.
+    /// Once connections are allowed again, health recovers by itself and orders settle.
+    @Test func aDatabaseThatRefusesConnectionsFailsHealthNotLivenessAndIsRecoveredFrom() async throws {
+        guard let adminURL = Self.servers("aDatabaseThatRefusesConnectionsFailsHealthNotLivenessAndIsRecoveredFrom") else { return }
+        let database = try ClusterDatabase.fresh(admin: adminURL)
+        defer { database.drop() }
+        let daemon = DaemonProcess(settings: Self.settings(database: database, namespace: "outage-\(UUID().uuidString.prefix(8).lowercased())."))
+        defer { daemon.cleanUp() }
+        try await daemon.start(timeout: .seconds(90))
+        _ = try daemon.settledOrder(try daemon.placeOrder(amount: "1.00"))
+
+        try database.refuseConnections(true)
+        var health = try daemon.call("GET", "/healthz")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while health.status == 200, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            health = try daemon.call("GET", "/healthz")
+        }
+        let checks = health.json["checks"] as? [String: String] ?? [:]
+        #expect(health.status == 503, "\(health.text)")
+        #expect(checks["state_database"]?.hasPrefix("error") == true, "\(health.text)")
+        #expect(checks["order"] == "ok" && checks["checkout"] == "ok" && checks["fulfillment"] == "ok", "\(health.text)")
+        let refused = try daemon.call("POST", "/v1/orders", ["amount": "2.00"])
+        #expect(refused.status >= 500 && refused.header("content-type")?.hasPrefix("application/problem+json") == true,
+                "\(refused.status) \(refused.text)")
+
+        try database.refuseConnections(false)
+        let recovered = ContinuousClock.now + .seconds(30)
+        while try daemon.call("GET", "/healthz").status != 200, ContinuousClock.now < recovered {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try daemon.call("GET", "/healthz").status == 200)
+        let order = try daemon.settledOrder(try daemon.placeOrder(amount: "3.00"), timeout: 60)
+        #expect(order["status"] as? String == "finished" || order["status"] as? String == "refunded", "\(order)")
+        #expect(try await daemon.stop() == 0, "\(daemon.log.suffix(2000))")
+    }
+
     /// Every order in `placed` exists with its amount and settles (read through `daemon`),
     /// every order any instance took settles, and the default account lost exactly the finished
     /// orders' amounts.
@@ -194,6 +233,14 @@ struct ClusterDatabase {
     }
 
     func drop() { _ = try? Self.psql(admin, "DROP DATABASE \(name) WITH (FORCE)") }
+
+    /// Makes the database refuse (or accept again) new connections, and ends the open ones.
+    func refuseConnections(_ refuse: Bool) throws {
+        _ = try Self.psql(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS \(refuse ? "false" : "true")")
+        if refuse {
+            _ = try Self.psql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'")
+        }
+    }
 
     /// The first column of every row `sql` returns.
     func rows(_ sql: String) throws -> [String] { try Self.psql(url, sql) }

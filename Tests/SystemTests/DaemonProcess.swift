@@ -158,8 +158,13 @@ final class DaemonProcess: @unchecked Sendable {
                 print("cleanUp: \(error)\n\(log.split(separator: "\n").suffix(20).joined(separator: "\n"))")
             }
         }
+        // SAGAD_KEEP_TEST_LOGS=1 keeps each daemon's log (its path is printed) to read after a failure.
+        if ProcessInfo.processInfo.environment["SAGAD_KEEP_TEST_LOGS"] == "1" {
+            print("kept the log of sagad on \(stateDirectory): \(logPath)")
+        } else {
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
         try? FileManager.default.removeItem(atPath: stateDirectory)
-        try? FileManager.default.removeItem(atPath: logPath)
     }
 }
 
