@@ -25,7 +25,7 @@ help:
 	@echo "make coverage  the unit and system tests, then line coverage per module (gate: $(COVERAGE_MINIMUM)%)"
 	@echo "make bench  release builds; the log and the saga (in-process, socket closed/open loop) against raw-disk baselines"
 	@echo "make bench-kafka  append throughput of KafkaLog on the Kafka emulator next to SagaLog, same run"
-	@echo "make bench-cluster  the services on PostgreSQL as 1, 2 and 3 instances (Kafka emulator, embedded log)"
+	@echo "make bench-cluster  the services on PostgreSQL as 1, 2 and 3 sagad (Kafka emulator), and in one process"
 	@echo "make bench-long  1M orders through one daemon: first vs last 100k orders' rate and RSS"
 	@echo "make soak   100k orders through one daemon: RSS flat after warm-up, rate kept"
 	@echo "make fuzz-api  schemathesis against openapi.yaml, FUZZ_EXAMPLES (300) per operation"
@@ -195,12 +195,15 @@ bench-kafka: deps
 	$(SWIFT) build -c release --product KafkaLogBenchmark
 	Benchmarks/kafka-bench.sh .build/release --appenders $(BENCH_CONCURRENCY)
 
-# The saga's services on PostgreSQL as 1, 2 and 3 instances sharing one database and one log
-# (the Kafka emulator, and the embedded log), against PostgreSQL's commit rate in the same run.
-CLUSTER_ORDERS ?= 1000
+# The saga's services on PostgreSQL as 1, 2 and 3 sagad processes sharing one database and
+# the Kafka emulator, then as 1, 2 and 3 instances in one process on the embedded log, against
+# PostgreSQL's commit rate in the same run.
+CLUSTER_ORDERS ?= 1200
 bench-cluster: deps test-deps
 	$(SWIFT) build -c release --product ClusterBenchmark
-	Benchmarks/cluster-bench.sh .build/release $(CLUSTER_ORDERS) 32
+	$(SWIFT) build -c release --product sagad
+	$(SWIFT) build -c release --product sagactl
+	Benchmarks/cluster-bench.sh .build/release $(CLUSTER_ORDERS) 30
 
 # 1M orders through one daemon in chunks of 100k: first vs last chunk's rate and RSS.
 LONG_ORDERS ?= 1000000
