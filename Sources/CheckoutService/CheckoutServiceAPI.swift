@@ -45,7 +45,7 @@ extension Accounts {
 /// The checkout service on a store reached through its writer alone (`StoreHost`): what runs
 /// when the services' state is in PostgreSQL. The same saga step (`Payments`) and checks as
 /// `CheckoutService` on SQLite.
-public final class StoredCheckoutService<Host: StoreHost>: CheckoutServiceAPI {
+public final class StoredCheckoutService<Host: StoreHost>: CheckoutServiceAPI, HostedOnStore {
     public let host: Host
 
     /// `host` must apply `Payments.apply`. Opens the default account unless it exists.
@@ -55,14 +55,7 @@ public final class StoredCheckoutService<Host: StoreHost>: CheckoutServiceAPI {
         try await host.writer.write { db in try Accounts.openDefault(settings, logger: logger, in: db) }
     }
 
-    public var name: String { host.name }
-    public var consumerControl: any ConsumerControl { host.consumerControl }
-    public var relayStorageFault: String? { host.relayStorageFault }
-    public var databaseFile: String? { nil }
     public func run() async { await host.run(alongside: nil) }
-    public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
-    public func handledEvents(orderID: String) async throws -> [HandledEvent] { try await host.handledEvents(orderID: orderID) }
-    public func checkLiveness() async throws { try await host.checkWriter() }
 
     public func createAccount(_ id: String, balanceCents: Int64) async throws -> AccountView {
         try Accounts.checkNew(id, balanceCents: balanceCents)

@@ -1,3 +1,4 @@
+import Logging
 import SagaMessaging
 
 /// The fulfillment deadline: an order still being fulfilled `fulfillment.timeout` after it went
@@ -12,19 +13,7 @@ extension FulfillmentService {
     /// A failed sweep is logged and left to the next tick.
     @discardableResult
     public func sweepDeadlines(now: Int64 = nowMillis()) async -> Int {
-        guard let timeout = timeout else { return 0 }
-        let cutoff = now - timeout.milliseconds
-        let reason = "fulfillment timed out after \(timeout.deadlineText)"
-        do {
-            return try await host.endOverdue(
-                step: "fulfillment", batch: Self.deadlineBatch,
-                due: { db, limit in try FulfillmentDeadlines.due(since: cutoff, limit: limit, in: db) },
-                end: { db, id in try FulfillmentOutcome.record(id, failedBecause: reason, at: now, in: db) }
-            ).count
-        } catch {
-            host.logger.error("cannot fail fulfillments past their deadline", metadata: ["error": "\(error)"])
-            return 0
-        }
+        await FulfillmentDeadlines.sweep(on: host, timeout: timeout, now: now, logger: host.logger)
     }
 }
 
@@ -32,6 +21,25 @@ extension FulfillmentService {
 /// `(status, processing_since)` index (see `FulfillmentDeadlineTests`). The same on SQLite and
 /// PostgreSQL (`SQLSession`).
 enum FulfillmentDeadlines {
+    /// Fails, on any store, every pending fulfillment past its deadline (`timeout` after its
+    /// order went processing), in batches; returns how many this call failed. A failed sweep is
+    /// logged and left to the next tick.
+    static func sweep<Host: StoreHost>(on host: Host, timeout: Duration?, now: Int64, logger: Logger) async -> Int {
+        guard let timeout else { return 0 }
+        let cutoff = now - timeout.milliseconds
+        let reason = "fulfillment timed out after \(timeout.deadlineText)"
+        do {
+            return try await host.endOverdue(
+                step: "fulfillment", batch: FulfillmentService.deadlineBatch,
+                due: { db, limit in try due(since: cutoff, limit: limit, in: db) },
+                end: { db, id in try FulfillmentOutcome.record(id, failedBecause: reason, at: now, in: db) }
+            ).count
+        } catch {
+            logger.error("cannot fail fulfillments past their deadline", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
     static let dueSQL = """
         SELECT order_id FROM fulfillments WHERE status = 'pending' AND processing_since <= ?
         ORDER BY processing_since LIMIT ?

@@ -19,7 +19,7 @@ extension FulfillmentService: FulfillmentServiceAPI {}
 /// work (`FulfillmentWorkers`) and deadline as `FulfillmentService` on SQLite. Each instance
 /// works on the orders its own consumer starts; at start it resumes every pending one (those of
 /// an instance that died mid-work among them), and an outcome recorded twice counts once.
-public final class StoredFulfillmentService<Host: StoreHost>: FulfillmentServiceAPI {
+public final class StoredFulfillmentService<Host: StoreHost>: FulfillmentServiceAPI, HostedOnStore {
     public let host: Host
     private let settings: Mutex<FulfillmentSettings>
     private let workers: FulfillmentWorkers
@@ -42,14 +42,6 @@ public final class StoredFulfillmentService<Host: StoreHost>: FulfillmentService
     public func committed(_ events: [SagaEvent]) {
         workers.start(events.filter { $0.type == .orderProcessing }.map(\.orderID))
     }
-
-    public var name: String { host.name }
-    public var consumerControl: any ConsumerControl { host.consumerControl }
-    public var relayStorageFault: String? { host.relayStorageFault }
-    public var databaseFile: String? { nil }
-    public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
-    public func handledEvents(orderID: String) async throws -> [HandledEvent] { try await host.handledEvents(orderID: orderID) }
-    public func checkLiveness() async throws { try await host.checkWriter() }
 
     /// Runs the host's relay and consumer, the workers (first on what is pending) and the
     /// deadline sweeper, until cancelled.
@@ -90,19 +82,7 @@ public final class StoredFulfillmentService<Host: StoreHost>: FulfillmentService
     /// instance failed. A failed sweep is logged and left to the next tick.
     @discardableResult
     public func sweepDeadlines(now: Int64 = nowMillis()) async -> Int {
-        guard let timeout else { return 0 }
-        let cutoff = now - timeout.milliseconds
-        let reason = "fulfillment timed out after \(timeout.deadlineText)"
-        do {
-            return try await host.endOverdue(
-                step: "fulfillment", batch: FulfillmentService.deadlineBatch,
-                due: { db, limit in try FulfillmentDeadlines.due(since: cutoff, limit: limit, in: db) },
-                end: { db, id in try FulfillmentOutcome.record(id, failedBecause: reason, at: now, in: db) }
-            ).count
-        } catch {
-            logger.error("cannot fail fulfillments past their deadline", metadata: ["error": "\(error)"])
-            return 0
-        }
+        await FulfillmentDeadlines.sweep(on: host, timeout: timeout, now: now, logger: logger)
     }
 
     public func notifications(orderID: String?, limit: Int) async throws -> [NotificationView] {

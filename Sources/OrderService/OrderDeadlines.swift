@@ -1,3 +1,4 @@
+import Logging
 import SagaMessaging
 
 /// The payment deadline: an order still `created` `order.payment_timeout` after it was placed
@@ -17,20 +18,9 @@ extension OrderService {
     /// A failed sweep is logged and left to the next tick.
     @discardableResult
     public func sweepPaymentDeadlines(now: Int64 = nowMillis()) async -> Int {
-        guard let timeout = settings.paymentTimeout else { return 0 }
-        let bound = SortableID.lowerBound(millis: now - timeout.milliseconds)
-        let reason = "payment not taken within \(timeout.deadlineText); canceled"
-        do {
-            let canceled = try await host.endOverdue(
-                step: "payment", batch: Self.deadlineBatch,
-                due: { db, limit in try OrderDeadlines.due(before: bound, limit: limit, in: db) },
-                end: { db, id in try OrderTransitions.cancel(id, reason: reason, in: db) })
-            if !canceled.isEmpty { notifyChanged(Set(canceled)) }
-            return canceled.count
-        } catch {
-            host.logger.error("cannot cancel orders past their payment deadline", metadata: ["error": "\(error)"])
-            return 0
-        }
+        let canceled = await OrderDeadlines.sweep(on: host, timeout: settings.paymentTimeout, now: now, logger: host.logger)
+        if !canceled.isEmpty { notifyChanged(Set(canceled)) }
+        return canceled.count
     }
 
     /// Orders past their deadline that no sweep has ended yet: still `created` past the payment
@@ -48,6 +38,24 @@ extension OrderService {
 
 /// The deadline queries of orders.sqlite, each one indexed range (see `OrderDeadlineQueryTests`).
 enum OrderDeadlines {
+    /// Cancels, on any store, every order past its payment deadline (`timeout` after it was
+    /// placed), in batches through the cancel step; returns the ids this call canceled. A failed
+    /// sweep is logged and left to the next tick.
+    static func sweep<Host: StoreHost>(on host: Host, timeout: Duration?, now: Int64, logger: Logger) async -> [String] {
+        guard let timeout else { return [] }
+        let bound = SortableID.lowerBound(millis: now - timeout.milliseconds)
+        let reason = "payment not taken within \(timeout.deadlineText); canceled"
+        do {
+            return try await host.endOverdue(
+                step: "payment", batch: OrderService.deadlineBatch,
+                due: { db, limit in try due(before: bound, limit: limit, in: db) },
+                end: { db, id in try OrderTransitions.cancel(id, reason: reason, in: db) })
+        } catch {
+            logger.error("cannot cancel orders past their payment deadline", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
     static let dueSQL = "SELECT id FROM orders WHERE status = 'created' AND id < ? ORDER BY id LIMIT ?"
     static let countDueSQL = "SELECT COUNT(*) FROM orders WHERE status = 'created' AND id < ?"
     /// In-flight orders only (`max_in_flight` bounds them), as `oldestInFlight` reads them.

@@ -13,7 +13,7 @@ import Synchronization
 /// (`changed`, from its consumer's commits and its own cancels and sweeps) and on those others
 /// announce (`changed`, from the store's notifications); `reconnected` wakes every poll after
 /// notifications may have been missed.
-public final class StoredOrderService<Host: StoreHost>: OrderServiceAPI {
+public final class StoredOrderService<Host: StoreHost>: OrderServiceAPI, HostedOnStore {
     public let host: Host
     private let settings: Mutex<OrderSettings>
     private let changes = KeyedChangeSignal()
@@ -47,14 +47,6 @@ public final class StoredOrderService<Host: StoreHost>: OrderServiceAPI {
     }
 
     // MARK: HostedService
-
-    public var name: String { host.name }
-    public var consumerControl: any ConsumerControl { host.consumerControl }
-    public var relayStorageFault: String? { host.relayStorageFault }
-    public var databaseFile: String? { nil }
-    public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
-    public func handledEvents(orderID: String) async throws -> [HandledEvent] { try await host.handledEvents(orderID: orderID) }
-    public func checkLiveness() async throws { try await host.checkWriter() }
 
     /// Runs the host's relay and consumer, and the payment-deadline sweeper, until cancelled.
     public func run() async {
@@ -94,20 +86,9 @@ public final class StoredOrderService<Host: StoreHost>: OrderServiceAPI {
     /// the next tick.
     @discardableResult
     public func sweepPaymentDeadlines(now: Int64 = nowMillis()) async -> Int {
-        guard let timeout = settings.withLock({ $0.paymentTimeout }) else { return 0 }
-        let bound = SortableID.lowerBound(millis: now - timeout.milliseconds)
-        let reason = "payment not taken within \(timeout.deadlineText); canceled"
-        do {
-            let canceled = try await host.endOverdue(
-                step: "payment", batch: OrderService.deadlineBatch,
-                due: { db, limit in try OrderDeadlines.due(before: bound, limit: limit, in: db) },
-                end: { db, id in try OrderTransitions.cancel(id, reason: reason, in: db) })
-            if !canceled.isEmpty { changed(Set(canceled)) }
-            return canceled.count
-        } catch {
-            logger.error("cannot cancel orders past their payment deadline", metadata: ["error": "\(error)"])
-            return 0
-        }
+        let canceled = await OrderDeadlines.sweep(on: host, timeout: settings.withLock { $0.paymentTimeout }, now: now, logger: logger)
+        if !canceled.isEmpty { changed(Set(canceled)) }
+        return canceled.count
     }
 
     // MARK: Queries

@@ -68,6 +68,16 @@ public protocol StoreHost: Sendable {
     func run(alongside work: (@Sendable () async -> Void)?) async
     /// Outbox rows not yet relayed.
     func outboxBacklog() async throws -> Int
+    /// Ends what is past its deadline in batches of `batch`, each in one transaction: `due`
+    /// lists up to a number of candidates, `end` ends one (false when something else ended it
+    /// first, as on another instance). Counts each in `sagad_order_timeouts_total{step}`, wakes
+    /// the relay, and returns what this call ended.
+    /// - Throws: the store's error; what was committed before it stays ended.
+    func endOverdue(
+        step: String, batch: Int,
+        due: @escaping @Sendable (Writer.Session, Int) throws -> [String],
+        end: @escaping @Sendable (Writer.Session, String) throws -> Bool
+    ) async throws -> [String]
 }
 
 extension StoreHost {
@@ -101,9 +111,7 @@ extension StoreHost {
         try await read { db in try Inbox.handledEvents(orderID: orderID, in: db) }
     }
 
-    /// Ends what is past its deadline in batches of `batch`, each in one transaction: `due`
-    /// lists up to a number of candidates, `end` ends one (false when something else ended it
-    /// first, as on another instance). Returns what this call ended.
+    /// `endOverdue` through the writer alone: each batch lists and ends in one transaction.
     public func endOverdue(
         step: String, batch: Int,
         due: @escaping @Sendable (Writer.Session, Int) throws -> [String],
@@ -122,8 +130,25 @@ extension StoreHost {
     }
 }
 
-/// SQLite's host is a `StoreHost` too: the services written over any store also run on it
-/// (their tests do, without a PostgreSQL server).
+/// A service on a `StoreHost`, which gives it most of what the daemon asks of every service.
+public protocol HostedOnStore: HostedService {
+    associatedtype Host: StoreHost
+    var host: Host { get }
+}
+
+extension HostedOnStore {
+    public var name: String { host.name }
+    public var consumerControl: any ConsumerControl { host.consumerControl }
+    public var relayStorageFault: String? { host.relayStorageFault }
+    public var databaseFile: String? { nil }
+    public func outboxBacklog() async throws -> Int { try await host.outboxBacklog() }
+    public func handledEvents(orderID: String) async throws -> [HandledEvent] { try await host.handledEvents(orderID: orderID) }
+    public func checkLiveness() async throws { try await host.checkWriter() }
+}
+
+/// SQLite's host is a `StoreHost` too (its `endOverdue` reads before it writes): the services
+/// written over any store also run on it (their tests do, without a PostgreSQL server), and the
+/// deadline sweeps are written once for both.
 extension ServiceHost: StoreHost {
     public var consumerControl: any ConsumerControl { consumer }
     public var relayStorageFault: String? { relay.storageFault }
