@@ -61,5 +61,7 @@ extension ServiceSchema {
             WHERE status = 'refunded'
             """,
         ]),
+        // On PostgreSQL, new outbox rows wake the relay of whichever instance holds it.
+        .sql(ServiceSchema.announceOutboxRows, []),
     ])
 }

@@ -38,5 +38,7 @@ extension ServiceSchema {
             "DROP INDEX fulfillments_status",
             "CREATE INDEX fulfillments_status_since ON fulfillments(status, processing_since)",
         ]),
+        // On PostgreSQL, new outbox rows wake the relay of whichever instance holds it.
+        .sql(ServiceSchema.announceOutboxRows, []),
     ])
 }

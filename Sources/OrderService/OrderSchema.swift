@@ -72,5 +72,8 @@ extension ServiceSchema {
         // One process owns a SQLite database and tells its own waiters after each commit:
         // nothing to add here, but the step keeps the two stores' migrations the same.
         .sql("announce order changes", []),
+        // On PostgreSQL, new outbox rows wake the relay of whichever instance holds it (see
+        // PostgresOutboxRelay); SQLite's relay is woken in-process. Kept for equal migrations.
+        .sql(ServiceSchema.announceOutboxRows, []),
     ])
 }

@@ -38,3 +38,10 @@ public struct ServiceSchema: Sendable {
         return migrator
     }
 }
+
+extension ServiceSchema {
+    /// The name of the last step of every service's schema: on PostgreSQL, a trigger that wakes
+    /// the outbox relay of whichever sagad instance holds it; nothing on SQLite, whose relay is
+    /// woken in-process after each commit.
+    public static let announceOutboxRows = "announce outbox rows"
+}

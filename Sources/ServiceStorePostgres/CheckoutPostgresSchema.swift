@@ -60,5 +60,6 @@ extension PostgresServiceSchema {
             WHERE status = 'refunded'
             """,
         ]),
+        announceOutboxRows,
     ])
 }

@@ -37,5 +37,6 @@ extension PostgresServiceSchema {
             "DROP INDEX fulfillments_status",
             "CREATE INDEX fulfillments_status_since ON fulfillments(status, processing_since)",
         ]),
+        announceOutboxRows,
     ])
 }

@@ -81,5 +81,6 @@ extension PostgresServiceSchema {
             FOR EACH ROW EXECUTE FUNCTION announce_order_change()
             """,
         ]),
+        announceOutboxRows,
     ])
 }

@@ -1,3 +1,5 @@
+import SagaMessaging
+
 extension PostgresServiceSchema {
     /// The outbox and inbox steps every hosted service has, in the order SagaMessaging's
     /// `ServiceSchema.messaging` registers them (Outbox.swift): the tables first, the columns
@@ -33,4 +35,23 @@ extension PostgresServiceSchema {
         ]),
         Step("outbox traceparent", ["ALTER TABLE outbox ADD COLUMN traceparent TEXT"]),
     ]
+
+    /// The last step of every service's schema: each transaction that adds outbox rows
+    /// notifies `outbox_<schema>` at commit (once per transaction: PostgreSQL folds repeats),
+    /// which the relay of whichever instance holds the schema's relay lock listens on, so that
+    /// rows committed on any instance are relayed at once rather than at its next poll.
+    static let announceOutboxRows = Step(ServiceSchema.announceOutboxRows, [
+        """
+        CREATE FUNCTION announce_outbox_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('outbox_' || TG_TABLE_SCHEMA, '');
+            RETURN NULL;
+        END
+        $$
+        """,
+        "CREATE TRIGGER outbox_rows AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION announce_outbox_rows()",
+    ])
+
+    /// The channel `announceOutboxRows` notifies for `schema`.
+    static func outboxChannel(_ schema: String) -> String { "outbox_" + schema }
 }

@@ -93,8 +93,33 @@ public actor PostgresOutboxRelay {
         try? await connection.close()
     }
 
-    /// Tells the relay that new rows were committed (on this instance; others poll).
+    /// Tells the relay that new rows were committed (on this instance; those of other instances
+    /// are announced through the database, see `followAnnouncements`).
     public nonisolated func wake() { wakeupSink.yield() }
+
+    /// Until cancelled: wakes the relay, while it holds the lock, whenever any instance commits
+    /// outbox rows (the schema's `announce outbox rows` trigger), listening again after a lost
+    /// connection; `idle` polling covers the gaps.
+    private nonisolated func followAnnouncements() async {
+        let channel = PostgresServiceSchema.outboxChannel(schema.name)
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let listener = try await OrderChangeListener.start(store: store, channel: channel, logger: logger)
+                failures = 0
+                do {
+                    for try await _ in listener.orderIDs where await isRelaying { wakeupSink.yield() }
+                } catch {
+                    logger.debug("outbox announcements stopped; listening again", metadata: ["schema": "\(schema.name)"])
+                }
+                await listener.close()
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
+            }
+        }
+    }
 
     /// Relays one batch: reads the oldest rows, appends them, deletes exactly those. Returns how
     /// many went. - Throws: ``PostgresStoreError/relayLockNotHeld(schema:)`` unless ``acquire()``
@@ -121,7 +146,11 @@ public actor PostgresOutboxRelay {
                 wakeupSink.yield()
             }
         }
-        defer { ticker.cancel() }
+        let announcements = Task { await followAnnouncements() }
+        defer {
+            ticker.cancel()
+            announcements.cancel()
+        }
         while !Task.isCancelled {
             do {
                 let relayed = try await acquire() ? try await relayOnce() : 0

@@ -26,6 +26,9 @@ public final class PostgresWriter: ServiceWriter {
     private let box: SessionBox
     private let thread: ServiceThread
     private let queue = GroupCommitQueue<PostgresSession>()
+    /// Taken first by every transaction that writes: one instance's writer at a time changes a
+    /// service's rows (see `commit`).
+    private let turnLock: String
 
     /// Opens a session on `store` in `schema` (migrated beforehand) and a thread named
     /// `threadName` (as `ps -L` shows it) for its writes; no call waits longer than
@@ -34,6 +37,7 @@ public final class PostgresWriter: ServiceWriter {
         store: PostgresStore, schema: PostgresServiceSchema, threadName: String, answerTimeout: Duration = .seconds(30),
         logger: Logger
     ) async throws {
+        turnLock = "SELECT pg_advisory_xact_lock(hashtextextended('\(Self.turnKey(schema.name))', 0))"
         box = SessionBox(try await PostgresSession.open(store, schema: schema, answerTimeout: answerTimeout, logger: logger))
         thread = ServiceThread(name: threadName)
     }
@@ -69,7 +73,15 @@ public final class PostgresWriter: ServiceWriter {
         outcomes.reserveCapacity(jobs.count)
         do {
             try session.transaction { db in
-                if !jobs.contains(where: \.durable) { try db.run("SET LOCAL synchronous_commit TO OFF") }
+                // The writers of one service on every instance take turns, one transaction at a
+                // time: each batch mixes many writes, and two batches locking the same rows
+                // (an account, the in-flight count) in another order would deadlock, which the
+                // server detects only after a second. Reads, alone, take no turn.
+                if jobs.contains(where: \.durable) {
+                    try db.run(turnLock)
+                } else {
+                    try db.run("SET LOCAL synchronous_commit TO OFF")
+                }
                 if jobs.count == 1 {
                     // Alone: no savepoint; a throw rolls the whole transaction back, which is the same.
                     let outcome = jobs[0].run(db)
@@ -105,4 +117,8 @@ public final class PostgresWriter: ServiceWriter {
         thread.stop()
         await box.session.close()
     }
+
+    /// The text whose hash keys the turn of `schema`'s writers (distinct from the relay's and
+    /// the migrations' locks).
+    static func turnKey(_ schema: String) -> String { "sagad writer \(schema)" }
 }

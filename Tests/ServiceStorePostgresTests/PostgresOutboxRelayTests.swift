@@ -147,4 +147,24 @@ struct PostgresOutboxRelayTests {
             #expect(holders == ["0"], "a cancelled run releases the lock")
         }
     }
+
+    /// Rows committed by another instance (which cannot wake this relay in-process) are relayed
+    /// at once, not at the relay's next poll: the schema's trigger announces them at commit and
+    /// the relay holding the lock listens. With a one-minute poll, only the announcement can
+    /// have woken it.
+    @Test func rowsCommittedElsewhereAreAnnouncedToTheRelayHoldingTheLock() async throws {
+        try await Self.withTwoInstances { store, log, relay, _ async throws in
+            let running = Task { await relay.run(idle: .seconds(60)) }
+            defer { running.cancel() }
+            for _ in 0..<100 where await !relay.isRelaying { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(await relay.isRelaying)
+            // Its first pass found nothing; give its listener a moment to be in place.
+            try await Task.sleep(for: .milliseconds(500))
+            let started = ContinuousClock.now
+            try await enqueue([outboxRow("announced", topic: "order_pending")], schema: Self.schema, store: store)
+            for _ in 0..<200 where log.appended.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(log.values(in: "order_pending") == ["announced"])
+            #expect(ContinuousClock.now - started < .seconds(5), "relayed on the announcement, not the 60 s poll")
+        }
+    }
 }
