@@ -51,12 +51,15 @@ sagad_row() {
         SAGAD_STATE_DIR="$run/$i" SAGAD_LOG_BACKEND=kafka SAGAD_KAFKA_BOOTSTRAP_SERVERS="$kafka" \
             SAGAD_KAFKA_NAMESPACE="bench$n." SAGAD_LOG_PARTITIONS=6 SAGAD_STATE_BACKEND=postgres \
             SAGAD_POSTGRES_URL="${url/\/sagad\?//$database?}" SAGAD_FULFILLMENT_WORK_MS=0 \
-            SAGAD_LOG_LEVEL=warning "$release/sagad" > "$run/$i.log" 2>&1 &
+            SAGAD_LOGGING_LEVEL=warning "$release/sagad" > "$run/$i.log" 2>&1 &
         pids+=($!)
+        local ready=0
         for _ in $(seq 1 300); do
-            "$release/sagactl" health --socket "$run/$i/run/sagad.sock" > /dev/null 2>&1 && break
+            "$release/sagactl" health --socket "$run/$i/run/sagad.sock" > /dev/null 2>&1 && { ready=1; break; }
+            kill -0 "${pids[-1]}" 2> /dev/null || break
             sleep 0.2
         done
+        [ "$ready" = 1 ] || { echo "$n sagad: instance $i did not start:"; tail -n 5 "$run/$i.log"; exit 1; }
     done
     started=$(date +%s.%N)
     local benches=()

@@ -31,6 +31,26 @@ public struct KafkaConfiguration: Sendable, Equatable {
         "acks": ("all", "an append is acknowledged only once every in-sync replica has it"),
         "enable.idempotence": ("true", "a retried send must not store a record twice or out of order"),
     ]
+    /// Settings librdkafka knows for one kind of client only: `properties` holds settings for
+    /// every client, and each kind is given only its own, so that neither logs a warning that it
+    /// ignores the other's at start.
+    static let consumerOnly: Set<String> = [
+        "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
+        "partition.assignment.strategy", "group.protocol.type", "coordinator.query.interval.ms",
+        "auto.commit.interval.ms", "auto.offset.reset", "queued.min.messages", "queued.max.messages.kbytes",
+        "fetch.wait.max.ms", "fetch.queue.backoff.ms", "fetch.message.max.bytes", "max.partition.fetch.bytes",
+        "fetch.max.bytes", "fetch.min.bytes", "fetch.error.backoff.ms", "isolation.level", "check.crcs",
+        "enable.auto.commit", "enable.auto.offset.store", "enable.partition.eof", "allow.auto.create.topics",
+    ]
+    static let producerOnly: Set<String> = [
+        "acks", "request.required.acks", "enable.idempotence", "linger.ms", "queue.buffering.max.ms",
+        "queue.buffering.max.messages", "queue.buffering.max.kbytes", "batch.num.messages", "batch.size",
+        "compression.type", "compression.codec", "compression.level", "message.timeout.ms", "delivery.timeout.ms",
+        "request.timeout.ms", "partitioner", "transactional.id", "transaction.timeout.ms", "enable.gapless.guarantee",
+        "max.in.flight.requests.per.connection", "max.in.flight", "retries", "message.send.max.retries",
+        "sticky.partitioning.linger.ms", "queuing.strategy",
+    ]
+
     static let fixedConsumerSettings: [String: (value: String, reason: String)] = [
         "enable.auto.commit": ("false", "offsets are committed only after the consumer's transaction"),
         "enable.auto.offset.store": ("false", "offsets are committed only after the consumer's transaction"),
@@ -51,12 +71,13 @@ public struct KafkaConfiguration: Sendable, Equatable {
     /// so a wait to fill batches is latency on every saga hop; under load records still batch
     /// behind the requests in flight (`make bench-kafka`: 8× the records/s of 5 ms there).
     func producerProperties() throws -> [String: String] {
-        try merged(Self.fixedProducerSettings, extra: ["linger.ms": "0"])
+        try merged(Self.fixedProducerSettings, extra: ["linger.ms": "0"]).filter { !Self.consumerOnly.contains($0.key) }
     }
 
     /// A consumer's settings as a member of `group` (its name on the cluster).
     func consumerProperties(group: String) throws -> [String: String] {
         var settings = try merged(Self.fixedConsumerSettings, extra: ["auto.offset.reset": "earliest"])
+            .filter { !Self.producerOnly.contains($0.key) }
         settings["group.id"] = group
         return settings
     }

@@ -20,6 +20,17 @@ import Testing
         #expect(try KafkaConfiguration(bootstrapServers: "b:1").producerProperties()["linger.ms"] == "0")
     }
 
+    @Test func eachKindOfClientGetsOnlyItsOwnSettings() throws {
+        let shared = KafkaConfiguration(
+            bootstrapServers: "b:1", properties: ["group.instance.id": "sagad-a", "session.timeout.ms": "6000", "linger.ms": "1",
+                                                  "socket.timeout.ms": "30000"])
+        let producer = try shared.producerProperties()
+        let consumer = try shared.consumerProperties(group: "g")
+        #expect(producer["group.instance.id"] == nil && producer["session.timeout.ms"] == nil && producer["linger.ms"] == "1")
+        #expect(consumer["group.instance.id"] == "sagad-a" && consumer["session.timeout.ms"] == "6000" && consumer["linger.ms"] == nil)
+        #expect(producer["socket.timeout.ms"] == "30000" && consumer["socket.timeout.ms"] == "30000", "global settings go to both")
+    }
+
     @Test func consumersCommitOnlyWhenAskedAndNeverCreateTopics() throws {
         let settings = try configuration.consumerProperties(group: "tenant.workers")
         #expect(settings["group.id"] == "tenant.workers")
@@ -27,7 +38,8 @@ import Testing
         #expect(settings["enable.auto.offset.store"] == "false")
         #expect(settings["allow.auto.create.topics"] == "false")
         #expect(settings["auto.offset.reset"] == "earliest")
-        #expect(settings["linger.ms"] == "2")
+        #expect(settings["security.protocol"] == "plaintext")
+        #expect(settings["linger.ms"] == nil, "a producer's setting is not handed to consumers")
     }
 
     @Test func aPassthroughSettingMayRepeatButNotChangeAFixedOne() throws {
