@@ -104,7 +104,7 @@ import Testing
             "state_dir", "control.socket", "control.socket_mode", "control.max_connections", "control.request_timeout_ms",
             "http.listen", "http.token_file", "http.allow_remote", "grpc.enabled", "grpc.socket", "grpc.listen", "log.backend",
             "log.partitions", "log.segment_bytes", "log.fsync", "log.retention_hours", "log.retention_bytes",
-            "kafka.bootstrap_servers", "kafka.namespace", "kafka.properties", "state.backend", "checkout.default_account",
+            "kafka.bootstrap_servers", "kafka.namespace", "kafka.properties", "state.backend", "postgres.url", "checkout.default_account",
             "checkout.default_balance", "order.random_amount_min", "order.random_amount_max", "order.max_in_flight",
             "order.payment_timeout", "fulfillment.work_ms", "fulfillment.failure_rate", "fulfillment.concurrency",
             "fulfillment.timeout", "logging.level",
