@@ -10,9 +10,9 @@ import Synchronization
 /// (a reader pool, views published from the committing connection).
 ///
 /// An order may change on any instance. A long poll wakes on the changes this instance commits
-/// (`changed`, from its consumer's commits and its own cancels and sweeps) and on those others
-/// announce (`changed`, from the store's notifications); `reconnected` wakes every poll after
-/// notifications may have been missed.
+/// (`committed`, from its consumer; `changed`, from its own cancels and sweeps) and on those
+/// every instance announces (`changed`, from the store's notifications); `reconnected` wakes
+/// every poll after notifications may have been missed.
 public final class StoredOrderService<Host: StoreHost>: OrderServiceAPI, HostedOnStore {
     public let host: Host
     private let settings: Mutex<OrderSettings>
