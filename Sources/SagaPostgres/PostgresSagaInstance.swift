@@ -101,27 +101,10 @@ public final class PostgresSagaInstance: Sendable {
     /// notifications, until cancelled. Each (re)connection wakes every poll first: what changed
     /// while nobody listened is read again.
     private func followOrderChanges() async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let listener = try await OrderChangeListener.start(store: store, logger: logger)
-                failures = 0
-                orders.reconnected()
-                do {
-                    for try await orderID in listener.orderIDs { orders.changed([orderID]) }
-                } catch {
-                    logger.warning("order change notifications stopped; listening again", metadata: ["error": "\(error)"])
-                }
-                await listener.close()
-            } catch {
-                if Task.isCancelled { break }
-                failures += 1
-                logger.error("cannot listen for order changes; long polls wait for their timeout meanwhile", metadata: [
-                    "error": "\(error)", "attempt": "\(failures)",
-                ])
-                try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
-            }
-        }
+        let orders = orders
+        await OrderChangeListener.follow(
+            store: store, channel: OrderChangeNotification.channel, logger: logger,
+            connected: { orders.reconnected() }, heard: { orders.changed([$0]) })
     }
 }
 

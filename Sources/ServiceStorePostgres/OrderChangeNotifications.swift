@@ -87,3 +87,36 @@ public final class OrderChangeListener: Sendable {
         await listening.value
     }
 }
+
+extension OrderChangeListener {
+    /// Until the task is cancelled: listens on `channel` (any channel, not only order changes),
+    /// calls `connected` each time a LISTEN is in effect (what was sent while nobody listened is
+    /// lost: look again then) and `heard` with each notification's payload; listens again after
+    /// a lost connection, backing off while none can be made.
+    public static func follow(
+        store: PostgresStore, channel: String, logger: Logger, connected: @Sendable () async -> Void,
+        heard: @Sendable (String) async -> Void
+    ) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let listener = try await start(store: store, channel: channel, logger: logger)
+                failures = 0
+                await connected()
+                do {
+                    for try await payload in listener.orderIDs { await heard(payload) }
+                } catch {
+                    logger.debug("notifications stopped; listening again", metadata: ["channel": "\(channel)"])
+                }
+                await listener.close()
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                logger.error("cannot listen for notifications; retrying", metadata: [
+                    "channel": "\(channel)", "error": "\(PostgresStoreError.serverMessage(error))", "attempt": "\(failures)",
+                ])
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
+            }
+        }
+    }
+}

@@ -98,27 +98,14 @@ public actor PostgresOutboxRelay {
     public nonisolated func wake() { wakeupSink.yield() }
 
     /// Until cancelled: wakes the relay, while it holds the lock, whenever any instance commits
-    /// outbox rows (the schema's `announce outbox rows` trigger), listening again after a lost
-    /// connection; `idle` polling covers the gaps.
+    /// outbox rows (the schema's `announce outbox rows` trigger), and after each (re)connection
+    /// of its listener; `idle` polling covers the gaps.
     private nonisolated func followAnnouncements() async {
-        let channel = PostgresServiceSchema.outboxChannel(schema.name)
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let listener = try await OrderChangeListener.start(store: store, channel: channel, logger: logger)
-                failures = 0
-                do {
-                    for try await _ in listener.orderIDs where await isRelaying { wakeupSink.yield() }
-                } catch {
-                    logger.debug("outbox announcements stopped; listening again", metadata: ["schema": "\(schema.name)"])
-                }
-                await listener.close()
-            } catch {
-                if Task.isCancelled { break }
-                failures += 1
-                try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
-            }
-        }
+        let wakeupSink = wakeupSink
+        await OrderChangeListener.follow(
+            store: store, channel: PostgresServiceSchema.outboxChannel(schema.name), logger: logger,
+            connected: { wakeupSink.yield() },
+            heard: { _ in if await self.isRelaying { wakeupSink.yield() } })
     }
 
     /// Relays one batch: reads the oldest rows, appends them, deletes exactly those. Returns how
