@@ -77,7 +77,4 @@ public final class StoredCheckoutService<Host: StoreHost>: CheckoutServiceAPI, H
     public func ledgerByAccount() async throws -> [LedgerEntry] {
         try await host.read { db in try Accounts.ledgerByAccount(in: db) }
     }
-
-    /// The money invariant's terms, read in one snapshot.
-    public func ledger() async throws -> LedgerSummary { try await host.read { db in try Accounts.ledger(in: db) } }
 }
